@@ -1,0 +1,529 @@
+"""Pydantic schemas for every knowledge file.
+
+Each fact that a clinician could act on carries ``refs`` (ids in the references files) and
+``checked`` (how the claim was verified). The schemas forbid unknown fields so a typo in a
+knowledge file is an error, not a silently ignored key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", min_length=2)]
+DrugId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=2)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+:-]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+class Basis(StrEnum):
+    """How a claim was checked, strongest first."""
+
+    primary_full_text = "primary_full_text"  # the primary paper's full text was read
+    primary_abstract = "primary_abstract"  # only the primary paper's abstract was read
+    drug_label = "drug_label"  # a regulator's label / approval record was read
+    regulatory_record = "regulatory_record"  # regulator announcement, approval database
+    trial_registry = "trial_registry"  # ClinicalTrials.gov or similar registry record
+    peer_kb = "peer_kb"  # an open knowledge base (CIViC, CGI, MOAlmanac) row was read
+    secondary_review = "secondary_review"  # rests on a review other than the seed
+    seed_review = "seed_review"  # rests only on the seed review (Dong & Peng 2025)
+    reference_data = "reference_data"  # coordinate / sequence facts from shared/reference
+
+
+class Checked(Strict):
+    basis: Basis
+    passage: str = Field(min_length=3, description="what was read, in own words")
+
+
+class Cited(Strict):
+    """Mixin: a fact with at least one reference and a statement of how it was checked."""
+
+    refs: list[RefId] = Field(min_length=1)
+    checked: Checked
+
+
+class Lang(Strict):
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- references
+
+
+class ReadLevel(StrEnum):
+    full_text = "full_text"
+    abstract = "abstract"
+    title_only = "title_only"
+    label = "label"
+    registry = "registry"
+    not_read = "not_read"
+
+
+class Reference(Strict):
+    id: RefId
+    doi: str | None = Field(default=None, pattern=r"^10\.\d{4,9}/\S+$")
+    pmid: str | None = Field(default=None, pattern=r"^\d{5,9}$")
+    url: str | None = None
+    nct: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    first_author: str
+    year: int = Field(ge=1950, le=2100)
+    journal: str
+    title: str
+    kind: str = Field(default="article", pattern=r"^(article|review|abstract|case_report|label|registry|guideline|preprint|web)$")
+    seed_ref_nos: list[Annotated[int, Field(ge=1, le=61)]] = Field(
+        default_factory=list, description="number(s) in the seed review's reference list"
+    )
+    read: ReadLevel = ReadLevel.not_read
+    read_note: str = ""
+
+    @model_validator(mode="after")
+    def _locator(self) -> Reference:
+        if not (self.doi or self.pmid or self.url or self.nct):
+            raise ValueError("a reference needs a doi, pmid, nct or url")
+        return self
+
+
+class ReferenceFile(Strict):
+    references: list[Reference]
+
+
+# --------------------------------------------------------------------------- drugs
+
+
+class Region(StrEnum):
+    CN = "CN"
+    US = "US"
+    EU = "EU"
+    JP = "JP"
+
+
+class ApprovalStatus(StrEnum):
+    approved = "approved"
+    not_approved = "not_approved"
+    investigational = "investigational"
+    withdrawn = "withdrawn"
+    unknown = "unknown"
+
+
+class Approval(Cited):
+    region: Region
+    status: ApprovalStatus
+    date: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    lines: list[str] = Field(default_factory=list, description="e.g. first_line, after_crizotinib, after_alk_tki")
+    indication: str = ""
+
+
+class Level3(StrEnum):
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    unknown = "unknown"
+
+
+class CnsPenetration(Cited):
+    level: Level3
+    note: str = ""
+
+
+class YesNo(StrEnum):
+    yes = "yes"
+    no = "no"
+    unknown = "unknown"
+
+
+class PgpSubstrate(Cited):
+    value: YesNo
+    note: str = ""
+
+
+class Dose(Cited):
+    text: str
+
+
+class AdverseEvent(Cited):
+    term: Lang
+    note: str = ""
+
+
+class DrugClass(StrEnum):
+    alk_tki = "alk_tki"
+    chemotherapy = "chemotherapy"
+    antiangiogenic = "antiangiogenic"
+    immune_checkpoint_inhibitor = "immune_checkpoint_inhibitor"
+    met_inhibitor = "met_inhibitor"
+    cdk46_inhibitor = "cdk46_inhibitor"
+    trk_inhibitor = "trk_inhibitor"
+    other_kinase_inhibitor = "other_kinase_inhibitor"
+    other = "other"
+
+
+class DevelopmentStatus(Cited):
+    phase: str = Field(pattern=r"^(approved|preclinical|phase_1|phase_1_2|phase_2|phase_3|discontinued|unknown)$")
+    note: str = ""
+
+
+class Drug(Strict):
+    id: DrugId
+    inn: str
+    name_zh: str
+    aliases: list[str] = Field(default_factory=list, description="brands, code names, other spellings")
+    drug_class: DrugClass
+    generation: int | None = Field(default=None, ge=1, le=4)
+    targets: list[str] = Field(default_factory=list)
+    originator: str = ""
+    investigational: bool = False
+    development: DevelopmentStatus | None = None
+    approvals: list[Approval] = Field(default_factory=list)
+    cns_penetration: CnsPenetration | None = None
+    pgp_substrate: PgpSubstrate | None = None
+    dose: Dose | None = None
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    refs: list[RefId] = Field(min_length=1)
+    checked: Checked
+
+
+class DrugFile(Strict):
+    drugs: list[Drug]
+
+
+# --------------------------------------------------------------------------- trials
+
+
+class Endpoint(StrEnum):
+    PFS = "PFS"
+    OS = "OS"
+    ORR = "ORR"
+    iORR = "iORR"
+    DCR = "DCR"
+    iPFS = "iPFS"
+    PFS2 = "PFS2"
+    TTD = "TTD"
+    DOR = "DOR"
+    OS_rate = "OS_rate"
+    PFS_rate = "PFS_rate"
+    CNS_progression = "CNS_progression"
+    AE_rate = "AE_rate"
+    discontinuation_rate = "discontinuation_rate"
+    other = "other"
+
+
+class Unit(StrEnum):
+    months = "months"
+    percent = "percent"
+    count = "count"
+    ratio = "ratio"
+
+
+class Result(Cited):
+    id: Identifier
+    arm: str
+    endpoint: Endpoint
+    endpoint_detail: str = ""
+    value: float | None = None
+    value_text: str | None = Field(default=None, description="e.g. 'not reached'")
+    unit: Unit
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_high_text: str | None = None
+    assessor: str = Field(default="NR", pattern=r"^(BIRC|IRC|investigator|NR|not_applicable)$")
+    population: str = ""
+    comparator_arm: str | None = None
+    hazard_ratio: float | None = None
+    hr_ci_low: float | None = None
+    hr_ci_high: float | None = None
+    p_value: str | None = None
+    seed_value: str | None = Field(default=None, description="what the seed review says, when it differs or is cited")
+    update_of: Identifier | None = Field(default=None, description="id of the result this one updates")
+    data_cutoff: str | None = None
+
+    @model_validator(mode="after")
+    def _has_value(self) -> Result:
+        if self.value is None and not self.value_text:
+            raise ValueError("a result needs value or value_text")
+        if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
+            raise ValueError("ci_low is above ci_high")
+        if self.value is not None and self.ci_low is not None and self.value < self.ci_low:
+            raise ValueError("value lies below its confidence interval")
+        if self.value is not None and self.ci_high is not None and self.value > self.ci_high:
+            raise ValueError("value lies above its confidence interval")
+        if self.hazard_ratio is not None and self.hr_ci_low is not None and self.hr_ci_high is not None:
+            if not self.hr_ci_low <= self.hazard_ratio <= self.hr_ci_high:
+                raise ValueError("hazard ratio lies outside its confidence interval")
+        return self
+
+
+class Arm(Strict):
+    id: Identifier
+    regimen: list[DrugId] = Field(default_factory=list)
+    n: int | None = Field(default=None, ge=0)
+    description: str = ""
+
+
+class Trial(Strict):
+    id: Identifier
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    nct: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    phase: str = Field(pattern=r"^(preclinical|phase_1|phase_1b|phase_1_2|phase_2|phase_3|retrospective|prospective_cohort|case_report|case_series|real_world|pooled|meta_analysis)$")
+    setting: str = Field(description="first_line, after_crizotinib, after_2nd_gen_tki, ...")
+    population: str = ""
+    arms: list[Arm] = Field(min_length=1)
+    results: list[Result] = Field(default_factory=list)
+    safety_notes: list[str] = Field(default_factory=list)
+    refs: list[RefId] = Field(min_length=1)
+    checked: Checked
+
+
+class TrialFile(Strict):
+    trials: list[Trial]
+
+
+# --------------------------------------------------------------------------- evidence levels
+
+
+class EvidenceLevelDef(Strict):
+    id: Identifier
+    label: Lang
+    description: Lang
+    clinical: bool
+    escat: str
+    oncokb_sensitivity: str
+    oncokb_resistance: str
+
+
+class EvidenceScheme(Strict):
+    scheme: str
+    description: Lang
+    levels: list[EvidenceLevelDef]
+    refs: list[RefId] = Field(min_length=1)
+    checked: Checked
+
+
+# --------------------------------------------------------------------------- mutations
+
+
+class Call(StrEnum):
+    sensitive = "sensitive"
+    intermediate = "intermediate"
+    resistant = "resistant"
+    unknown = "unknown"
+
+
+class EvidenceType(StrEnum):
+    clinical = "clinical"
+    preclinical = "preclinical"
+    computational = "computational"
+
+
+class DrugCall(Cited):
+    drug: DrugId
+    call: Call
+    evidence_type: EvidenceType
+    level: Identifier
+    ic50_nm: float | None = Field(default=None, gt=0)
+    ic50_wt_nm: float | None = Field(default=None, gt=0, description="IC50 of the non-mutant fusion in the same assay")
+    assay: str = ""
+    note: str = ""
+
+
+class Frequency(Cited):
+    after: str = Field(description="drug id, 'crizotinib', 'second_generation', 'lorlatinib', ...")
+    value_text: str
+    value: float | None = Field(default=None, ge=0, le=100, description="percent")
+    n: int | None = Field(default=None, ge=0)
+    sample: str = ""
+
+
+class MutationKind(StrEnum):
+    substitution = "substitution"
+    insertion = "insertion"
+    deletion = "deletion"
+    compound = "compound"
+
+
+class Mutation(Strict):
+    id: Identifier
+    kind: MutationKind
+    components: list[Identifier] = Field(default_factory=list, description="for compounds: the single mutations")
+    aliases: list[str] = Field(default_factory=list)
+    codon: int | None = Field(default=None, ge=1, le=1620)
+    ref_aa: str | None = Field(default=None, pattern=r"^[ACDEFGHIKLMNPQRSTVWY]$")
+    region: str = ""
+    region_zh: str = ""
+    description: Lang | None = None
+    frequencies: list[Frequency] = Field(default_factory=list)
+    calls: list[DrugCall] = Field(default_factory=list)
+    refs: list[RefId] = Field(min_length=1)
+    checked: Checked
+
+    @model_validator(mode="after")
+    def _compound_has_parts(self) -> Mutation:
+        if self.kind is MutationKind.compound and len(self.components) < 2:
+            raise ValueError("a compound mutation needs two or more components")
+        if self.kind is not MutationKind.compound and self.components:
+            raise ValueError("only compound mutations have components")
+        return self
+
+
+class MutationFile(Strict):
+    mutations: list[Mutation]
+
+
+# --------------------------------------------------------------------------- fusions
+
+
+class FusionVariant(Cited):
+    id: Identifier
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    partner: str
+    partner_exon: int = Field(ge=1)
+    partner_exon_note: str = ""
+    alk_exon: int = Field(ge=1, le=29)
+    short_or_long: str = Field(default="unknown", pattern=r"^(short|long|unknown)$")
+    frequency_text: str = ""
+    outcome_notes: list[str] = Field(default_factory=list)
+
+
+class FusionPartner(Cited):
+    gene: str
+    name_zh: str = ""
+    note: str = ""
+
+
+class VariantFinding(Cited):
+    id: Identifier
+    variants: list[Identifier]
+    statement: Lang
+    evidence_type: EvidenceType
+
+
+class FusionFile(Strict):
+    variants: list[FusionVariant]
+    partners: list[FusionPartner]
+    findings: list[VariantFinding] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- mechanisms
+
+
+class MechanismClass(StrEnum):
+    alk_dependent = "alk_dependent"
+    alk_independent = "alk_independent"
+    primary = "primary"
+    pharmacologic = "pharmacologic"
+    definition = "definition"
+
+
+class Mechanism(Cited):
+    id: Identifier
+    name: Lang
+    mechanism_class: MechanismClass
+    gene: str | None = None
+    description: Lang
+    frequencies: list[Frequency] = Field(default_factory=list)
+    suggested_tests: list[Lang] = Field(default_factory=list)
+    evidence_type: EvidenceType
+
+
+class MechanismFile(Strict):
+    mechanisms: list[Mechanism]
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class Strategy(Cited):
+    id: Identifier
+    name: Lang
+    kind: str = Field(pattern=r"^(combination|local_therapy|sequencing|chemotherapy|chemoimmunotherapy|safety_signal|rechallenge)$")
+    regimen: list[DrugId] = Field(default_factory=list)
+    setting: str
+    evidence_type: EvidenceType
+    level: Identifier
+    summary: Lang
+    trials: list[Identifier] = Field(default_factory=list)
+    safety_signals: list[Lang] = Field(default_factory=list)
+
+
+class StrategyFile(Strict):
+    strategies: list[Strategy]
+
+
+# --------------------------------------------------------------------------- errata
+
+
+class Erratum(Cited):
+    id: Identifier
+    location: str = Field(description="where in the seed review: section, table, reference number")
+    seed_says: str
+    correction: str
+    category: str = Field(pattern=r"^(spelling|mutation_name|alias|figure|citation|claim|identifier|other)$")
+    kb_fields: list[str] = Field(default_factory=list, description="knowledge ids that hold the corrected fact")
+
+
+class ErrataFile(Strict):
+    errata: list[Erratum]
+
+
+# --------------------------------------------------------------------------- transcript model
+
+
+class Exon(Strict):
+    exon: int = Field(ge=1)
+    start: int = Field(ge=1)
+    end: int = Field(ge=1)
+    cds_start: int | None = None
+    cds_end: int | None = None
+    c_first: int | None = None
+    c_last: int | None = None
+
+
+class BuildModel(Strict):
+    build: str = Field(pattern=r"^GRCh3[78]$")
+    chrom: str
+    strand: str = Field(pattern=r"^[+-]$")
+    exons: list[Exon]
+
+
+class PartnerExons(Strict):
+    gene: str
+    transcript: str
+    strand: str = Field(pattern=r"^[+-]$")
+    builds: dict[str, list[Exon]]
+
+
+class TranscriptModel(Cited):
+    gene: str
+    transcript: str
+    refseq: str
+    protein: str
+    cds_length: int
+    protein_length: int
+    builds: list[BuildModel]
+    kinase_cds: dict[str, str | int] = Field(description="c_start, c_end, first_codon, last_codon, sequence")
+    hotspot_ref_aa: dict[str, str] = Field(default_factory=dict, description="codon -> reference amino acid")
+    partners: list[PartnerExons] = Field(default_factory=list)
+
+
+class TranscriptFile(Strict):
+    alk: TranscriptModel
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+class Manifest(Strict):
+    name: str
+    version: str
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    seed: str
+    files: dict[str, str]
