@@ -1,0 +1,222 @@
+"""Command-line shell. Commands parse arguments, call one library function, and print.
+
+Exit codes: 0 success; 1 the knowledge base is invalid (`kb validate`); 2 bad input or an
+unknown name, reported in one line without a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from alknav import __version__
+from alknav.errors import AlknavError, KnowledgeError
+
+app = typer.Typer(
+    help="alknav — cited, explainable next-line options for ALK-positive NSCLC. "
+    "Decision support: it supports, and never replaces, clinical judgement.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Browse and check the knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+KbDir = Annotated[
+    Path | None,
+    typer.Option("--kb", help="Knowledge folder to use instead of the packaged one.", exists=True, file_okay=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def _console() -> Console:
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+
+
+def _fail(message: str, as_json: bool = False, field: str = "") -> NoReturn:
+    if as_json:
+        print(json.dumps({"error": {"field": field, "message": message}}, ensure_ascii=False))
+    else:
+        print(f"alknav: error: {message}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def _load(kb_dir: Path | None, as_json: bool = False) -> Any:
+    from alknav.kb.loader import load_kb
+
+    try:
+        return load_kb(kb_dir)
+    except KnowledgeError as exc:
+        _fail(f"knowledge base invalid: {exc} — run 'alknav kb validate'", as_json, "knowledge")
+
+
+def _dump(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        print(f"alknav {__version__}")
+        raise typer.Exit(0)
+
+
+@kb_app.command("validate")
+def kb_validate(kb_dir: KbDir = None, as_json: JsonFlag = False,
+                strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False) -> None:
+    """Check every knowledge file: schema, references, ids, cross-references. Exit 1 on errors."""
+    from alknav.kb.loader import build
+
+    kb, issues = build(kb_dir)
+    errors = [i for i in issues if i.severity == "error" or strict]
+    if as_json:
+        _dump({"valid": not errors and kb is not None, "knowledge_version": kb.version if kb else None,
+               "issues": [i.__dict__ for i in issues]})
+    else:
+        from alknav.outputs.kb_text import issues_table
+
+        console = _console()
+        if issues:
+            console.print(issues_table(issues))
+        if kb is not None and not errors:
+            counts = (f"{len(kb.references)} references, {len(kb.drugs)} drugs, {len(kb.trials)} trials, "
+                      f"{len(kb.mutations)} mutations, {len(kb.errata)} errata")
+            console.print(f"[green]knowledge base {kb.version} is valid[/]: {counts}")
+    if errors or kb is None:
+        raise typer.Exit(1)
+
+
+@kb_app.command("drug")
+def kb_drug(name: Annotated[str, typer.Argument(help="INN, brand, code name or Chinese name")],
+            kb_dir: KbDir = None, as_json: JsonFlag = False) -> None:
+    """Everything known about one drug (any alias or Chinese name)."""
+    from alknav.kb.query import find_drug
+
+    kb = _load(kb_dir, as_json)
+    try:
+        drug = find_drug(kb, name)
+    except AlknavError as exc:
+        _fail(str(exc), as_json, "name")
+    if as_json:
+        trials = [t.id for t in kb.trials.values() if any(drug.id in a.regimen for a in t.arms)]
+        _dump({"knowledge_version": kb.version, "drug": drug.model_dump(mode="json", exclude_none=True),
+               "trials": trials})
+        return
+    from alknav.outputs.kb_text import drug_view
+
+    _console().print(drug_view(kb, drug))
+
+
+@kb_app.command("mutation")
+def kb_mutation(name: Annotated[str, typer.Argument(help="e.g. G1202R, 'ALK p.Gly1202Arg', G1202R/L1196M")],
+                kb_dir: KbDir = None, as_json: JsonFlag = False) -> None:
+    """Everything known about an ALK mutation or compound mutation."""
+    from alknav.kb.query import find_mutation
+
+    kb = _load(kb_dir, as_json)
+    try:
+        match = find_mutation(kb, name)
+    except AlknavError as exc:
+        _fail(str(exc), as_json, "mutation")
+    if as_json:
+        _dump({
+            "knowledge_version": kb.version, "query": name, "normalized": match.parts,
+            "curated": match.mutation is not None,
+            "mutation": match.mutation.model_dump(mode="json", exclude_none=True) if match.mutation else None,
+            "components": [c.model_dump(mode="json", exclude_none=True) for c in match.components],
+            "unknown_parts": match.unknown_parts,
+            "errata": [e.id for e in kb.errata.values() if match.mutation and match.mutation.id in e.kb_fields],
+        })
+        return
+    from alknav.outputs.kb_text import mutation_view
+
+    _console().print(mutation_view(kb, match))
+
+
+@kb_app.command("matrix")
+def kb_matrix(kb_dir: KbDir = None, as_json: JsonFlag = False,
+              drug: Annotated[list[str] | None, typer.Option("--drug", help="Limit to these drugs.")] = None) -> None:
+    """Mutations × drugs, one call per cell from the strongest evidence."""
+    from alknav.kb.query import find_drug, matrix
+
+    kb = _load(kb_dir, as_json)
+    try:
+        cols = [find_drug(kb, d).id for d in drug] if drug else None
+    except AlknavError as exc:
+        _fail(str(exc), as_json, "drug")
+    table = matrix(kb, cols)
+    if as_json:
+        _dump({"knowledge_version": kb.version, "matrix": {
+            m: {d: (None if c is None else {"call": c.call.value, "evidence_type": c.evidence_type.value,
+                                            "level": c.level, "ic50_nm": c.ic50_nm}) for d, c in row.items()}
+            for m, row in table.items()}})
+        return
+    from alknav.outputs.kb_text import matrix_view
+
+    _console().print(matrix_view(kb, table))
+
+
+@kb_app.command("trials")
+def kb_trials(kb_dir: KbDir = None, as_json: JsonFlag = False,
+              drug: Annotated[str | None, typer.Option("--drug", help="Only trials with this drug.")] = None) -> None:
+    """Trials and studies with every efficacy figure, the review's value beside the primary one."""
+    from alknav.kb.query import trials_for
+
+    kb = _load(kb_dir, as_json)
+    try:
+        trials = trials_for(kb, drug)
+    except AlknavError as exc:
+        _fail(str(exc), as_json, "drug")
+    if as_json:
+        _dump({"knowledge_version": kb.version,
+               "trials": [t.model_dump(mode="json", exclude_none=True) for t in trials]})
+        return
+    from alknav.outputs.kb_text import trials_view
+
+    _console().print(trials_view(kb, trials))
+
+
+@kb_app.command("export")
+def kb_export(
+    fmt: Annotated[str, typer.Option("--format", help="json (whole KB) or tsv (one table)")] = "json",
+    table: Annotated[str, typer.Option(help="tsv table: calls, results, drugs, references, errata")] = "calls",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout)")] = None,
+    kb_dir: KbDir = None,
+) -> None:
+    """Export the knowledge base as JSON or a flat TSV table."""
+    from alknav.kb.query import export_document, export_tables
+
+    kb = _load(kb_dir)
+    if fmt == "json":
+        text = json.dumps(export_document(kb), ensure_ascii=False, indent=1)
+    elif fmt == "tsv":
+        tables = export_tables(kb)
+        if table not in tables:
+            _fail(f"--table must be one of {', '.join(tables)}, not '{table}'")
+        rows = tables[table]
+        buf = io.StringIO()
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        writer = csv.DictWriter(buf, fieldnames=fields, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        text = buf.getvalue()
+    else:
+        _fail(f"--format must be json or tsv, not '{fmt}'")
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    app()

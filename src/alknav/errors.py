@@ -1,0 +1,47 @@
+"""One root error; the CLI and the API translate these into messages and exit codes.
+
+    AlknavError
+    ├── KnowledgeError        the knowledge base failed to load or validate (carries Issues)
+    └── LookupFailed          a name (drug, mutation, trial) is not in the knowledge base
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem in a knowledge file, located as precisely as the file allows."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class AlknavError(Exception):
+    """Root of every error alknav raises on purpose."""
+
+
+class KnowledgeError(AlknavError):
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        errors = [i for i in issues if i.severity == "error"]
+        first = str(errors[0]) if errors else "knowledge base invalid"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+class LookupFailed(AlknavError):
+    def __init__(self, kind: str, name: str, suggestions: list[str] | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = suggestions or []
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown {kind} '{name}'{hint}")

@@ -1,0 +1,204 @@
+"""Load the knowledge files, validate them against the schemas, and build look-up indexes.
+
+``load_kb()`` returns a KnowledgeBase or raises KnowledgeError listing every issue with file,
+line and field. ``validate_kb()`` returns the issues (errors and warnings) without raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from alknav.errors import Issue, KnowledgeError
+from alknav.kb import schema as s
+from alknav.kb.files import LineFinder, Loc, format_loc, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def default_root() -> Path:
+    """The knowledge folder shipped inside the package."""
+    return Path(str(resources.files("alknav") / "knowledge"))
+
+
+@dataclass
+class RawFile:
+    """One parsed knowledge file, kept for cross-checks and line look-ups."""
+
+    display: str
+    path: Path
+    data: Any
+    lines: LineFinder
+
+    def issue(self, loc: Loc, message: str, severity: str = "error") -> Issue:
+        return Issue(self.display, self.lines.line(loc), format_loc(loc), message, severity)
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    manifest: s.Manifest
+    references: dict[str, s.Reference]
+    drugs: dict[str, s.Drug]
+    trials: dict[str, s.Trial]
+    mutations: dict[str, s.Mutation]
+    fusions: s.FusionFile
+    mechanisms: dict[str, s.Mechanism]
+    strategies: dict[str, s.Strategy]
+    errata: dict[str, s.Erratum]
+    evidence: s.EvidenceScheme
+    transcript: s.TranscriptModel
+    raw: dict[str, list[RawFile]] = field(repr=False, default_factory=dict)
+    drug_index: dict[str, str] = field(repr=False, default_factory=dict)
+    mutation_index: dict[frozenset[str], str] = field(repr=False, default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+
+_KINDS: dict[str, type[BaseModel]] = {
+    "references": s.ReferenceFile,
+    "drugs": s.DrugFile,
+    "trials": s.TrialFile,
+    "mutations": s.MutationFile,
+    "fusions": s.FusionFile,
+    "mechanisms": s.MechanismFile,
+    "strategies": s.StrategyFile,
+    "errata": s.ErrataFile,
+    "evidence_levels": s.EvidenceScheme,
+    "transcript": s.TranscriptFile,
+}
+
+
+def _files_of(root: Path, entry: str) -> list[Path]:
+    target = root / entry
+    if entry.endswith("/"):
+        return sorted(target.glob("*.yaml")) if target.is_dir() else []
+    return [target]
+
+
+def _validate(raw: RawFile, model: type[M], issues: list[Issue]) -> M | None:
+    if raw.data is None:
+        issues.append(raw.issue((), "file is empty"))
+        return None
+    try:
+        return model.model_validate(raw.data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc: Loc = tuple(err["loc"])
+            label = _entity_label(raw.data, loc)
+            issues.append(raw.issue(loc, f"{err['msg']}{label}"))
+        return None
+
+
+def _entity_label(data: Any, loc: Loc) -> str:
+    """' (in lorlatinib)' when the location sits inside a list item that has an id."""
+    node, label = data, ""
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            label = f" (in {node['id']})"
+    return label
+
+
+def _read_all(root: Path, issues: list[Issue]) -> tuple[s.Manifest | None, dict[str, list[tuple[RawFile, Any]]]]:
+    manifest_path = root / "manifest.yaml"
+    mraw = RawFile("manifest.yaml", manifest_path, None, LineFinder(manifest_path))
+    mraw.data, errs = read_yaml(manifest_path, mraw.display)
+    issues.extend(errs)
+    manifest = _validate(mraw, s.Manifest, issues) if not errs else None
+    if manifest is None:
+        return None, {}
+    loaded: dict[str, list[tuple[RawFile, Any]]] = {}
+    for kind, model in _KINDS.items():
+        entry = manifest.files.get(kind)
+        if entry is None:
+            issues.append(mraw.issue(("files",), f"no entry for '{kind}'"))
+            continue
+        paths = _files_of(root, entry)
+        if not paths or not paths[0].exists():
+            issues.append(mraw.issue(("files", kind), f"'{entry}' has no knowledge file"))
+            continue
+        for path in paths:
+            display = path.relative_to(root).as_posix()
+            raw = RawFile(display, path, None, LineFinder(path))
+            raw.data, errs = read_yaml(path, display)
+            issues.extend(errs)
+            parsed = _validate(raw, model, issues) if not errs else None
+            loaded.setdefault(kind, []).append((raw, parsed))
+    return manifest, loaded
+
+
+def _collect(
+    loaded: dict[str, list[tuple[RawFile, Any]]], kind: str, attr: str, issues: list[Issue]
+) -> dict[str, Any]:
+    """Merge the lists of one kind across its files, reporting duplicate ids."""
+    out: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    for raw, parsed in loaded.get(kind, []):
+        if parsed is None:
+            continue
+        for index, item in enumerate(getattr(parsed, attr)):
+            if item.id in out:
+                issues.append(raw.issue((attr, index, "id"), f"duplicate id '{item.id}' (also in {where[item.id]})"))
+                continue
+            out[item.id] = item
+            where[item.id] = raw.display
+    return out
+
+
+def _single(loaded: dict[str, list[tuple[RawFile, Any]]], kind: str) -> Any:
+    items = [parsed for _raw, parsed in loaded.get(kind, []) if parsed is not None]
+    return items[0] if items else None
+
+
+def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
+    """Read, validate and cross-check the knowledge base at ``root``."""
+    from alknav.kb.checks import cross_check  # local import: checks needs KnowledgeBase
+
+    root = root or default_root()
+    issues: list[Issue] = []
+    manifest, loaded = _read_all(root, issues)
+    if manifest is None:
+        return None, issues
+    fusions, evidence, transcript = (_single(loaded, k) for k in ("fusions", "evidence_levels", "transcript"))
+    kb = KnowledgeBase(
+        root=root,
+        manifest=manifest,
+        references=_collect(loaded, "references", "references", issues),
+        drugs=_collect(loaded, "drugs", "drugs", issues),
+        trials=_collect(loaded, "trials", "trials", issues),
+        mutations=_collect(loaded, "mutations", "mutations", issues),
+        fusions=fusions or s.FusionFile(variants=[], partners=[]),
+        mechanisms=_collect(loaded, "mechanisms", "mechanisms", issues),
+        strategies=_collect(loaded, "strategies", "strategies", issues),
+        errata=_collect(loaded, "errata", "errata", issues),
+        evidence=evidence,
+        transcript=transcript.alk if transcript else None,
+        raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
+    )
+    if evidence is None or transcript is None:
+        return None, issues
+    issues.extend(cross_check(kb))
+    return kb, issues
+
+
+def validate_kb(root: Path | None = None) -> list[Issue]:
+    return build(root)[1]
+
+
+def load_kb(root: Path | None = None, *, allow_warnings: bool = True) -> KnowledgeBase:
+    """The validated knowledge base; raises KnowledgeError when any error (or warning) is found."""
+    kb, issues = build(root)
+    errors = [i for i in issues if i.severity == "error" or not allow_warnings]
+    if kb is None or errors:
+        raise KnowledgeError(errors or issues)
+    return kb
