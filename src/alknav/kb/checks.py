@@ -158,7 +158,8 @@ def _check_call_levels(raw: RawFile, loc: Loc, calls: list[Any], issues: list[Is
             continue
         etype, level = call.get("evidence_type"), call.get("level")
         if etype == "clinical" and level not in _CLINICAL_LEVELS:
-            issues.append(raw.issue((*loc, "calls", i, "level"), f"clinical evidence with non-clinical level '{level}'"))
+            issues.append(raw.issue((*loc, "calls", i, "level"),
+                                    f"clinical evidence with non-clinical level '{level}'"))
         if etype in ("preclinical", "computational") and level in _CLINICAL_LEVELS:
             issues.append(raw.issue((*loc, "calls", i, "level"), f"{etype} evidence with clinical level '{level}'"))
 
@@ -240,9 +241,11 @@ def _check_mutations(kb: KnowledgeBase, residues: dict[int, str], issues: list[I
             continue
         codon, ref = int(m["codon"]), m["ref"]
         if mut.codon is not None and mut.codon != codon:
-            issues.append(_issue_at(kb, "mutations", "mutations", mid, ("codon",), f"codon {mut.codon} != id's {codon}"))
+            issues.append(_issue_at(kb, "mutations", "mutations", mid, ("codon",),
+                                    f"codon {mut.codon} != id's {codon}"))
         if mut.ref_aa is not None and mut.ref_aa != ref:
-            issues.append(_issue_at(kb, "mutations", "mutations", mid, ("ref_aa",), f"ref_aa {mut.ref_aa} != id's {ref}"))
+            issues.append(_issue_at(kb, "mutations", "mutations", mid, ("ref_aa",),
+                                    f"ref_aa {mut.ref_aa} != id's {ref}"))
         expected = residues.get(codon)
         if expected is not None and expected != ref:
             issues.append(_issue_at(kb, "mutations", "mutations", mid, ("id",),

@@ -170,6 +170,8 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
     if manifest is None:
         return None, issues
     fusions, evidence, transcript = (_single(loaded, k) for k in ("fusions", "evidence_levels", "transcript"))
+    if evidence is None or transcript is None:
+        return None, issues
     kb = KnowledgeBase(
         root=root,
         manifest=manifest,
@@ -182,11 +184,9 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         strategies=_collect(loaded, "strategies", "strategies", issues),
         errata=_collect(loaded, "errata", "errata", issues),
         evidence=evidence,
-        transcript=transcript.alk if transcript else None,
+        transcript=transcript.alk,
         raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
     )
-    if evidence is None or transcript is None:
-        return None, issues
     issues.extend(cross_check(kb))
     return kb, issues
 

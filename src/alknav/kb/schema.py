@@ -77,7 +77,10 @@ class Reference(Strict):
     year: int = Field(ge=1950, le=2100)
     journal: str
     title: str
-    kind: str = Field(default="article", pattern=r"^(article|review|abstract|case_report|label|registry|guideline|preprint|web)$")
+    kind: str = Field(
+        default="article",
+        pattern=r"^(article|review|abstract|case_report|label|registry|guideline|preprint|web)$",
+    )
     seed_ref_nos: list[Annotated[int, Field(ge=1, le=61)]] = Field(
         default_factory=list, description="number(s) in the seed review's reference list"
     )
@@ -218,7 +221,7 @@ class Endpoint(StrEnum):
 class Unit(StrEnum):
     months = "months"
     percent = "percent"
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # shadows str.count; the value is what matters
     ratio = "ratio"
 
 
@@ -254,9 +257,9 @@ class Result(Cited):
             raise ValueError("value lies below its confidence interval")
         if self.value is not None and self.ci_high is not None and self.value > self.ci_high:
             raise ValueError("value lies above its confidence interval")
-        if self.hazard_ratio is not None and self.hr_ci_low is not None and self.hr_ci_high is not None:
-            if not self.hr_ci_low <= self.hazard_ratio <= self.hr_ci_high:
-                raise ValueError("hazard ratio lies outside its confidence interval")
+        hr, low, high = self.hazard_ratio, self.hr_ci_low, self.hr_ci_high
+        if hr is not None and low is not None and high is not None and not low <= hr <= high:
+            raise ValueError("hazard ratio lies outside its confidence interval")
         return self
 
 
@@ -272,7 +275,10 @@ class Trial(Strict):
     name: str
     aliases: list[str] = Field(default_factory=list)
     nct: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
-    phase: str = Field(pattern=r"^(preclinical|phase_1|phase_1b|phase_1_2|phase_2|phase_3|retrospective|prospective_cohort|case_report|case_series|real_world|pooled|meta_analysis)$")
+    phase: str = Field(
+        pattern=r"^(preclinical|phase_1|phase_1b|phase_1_2|phase_2|phase_3|retrospective|prospective_cohort"
+        r"|case_report|case_series|real_world|pooled|meta_analysis)$"
+    )
     setting: str = Field(description="first_line, after_crizotinib, after_2nd_gen_tki, ...")
     population: str = ""
     arms: list[Arm] = Field(min_length=1)
@@ -444,7 +450,9 @@ class MechanismFile(Strict):
 class Strategy(Cited):
     id: Identifier
     name: Lang
-    kind: str = Field(pattern=r"^(combination|local_therapy|sequencing|chemotherapy|chemoimmunotherapy|safety_signal|rechallenge)$")
+    kind: str = Field(
+        pattern=r"^(combination|local_therapy|sequencing|chemotherapy|chemoimmunotherapy|safety_signal|rechallenge)$"
+    )
     regimen: list[DrugId] = Field(default_factory=list)
     setting: str
     evidence_type: EvidenceType
