@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -80,7 +82,7 @@ def kb_validate(kb_dir: KbDir = None, as_json: JsonFlag = False,
     errors = [i for i in issues if i.severity == "error" or strict]
     if as_json:
         _dump({"valid": not errors and kb is not None, "knowledge_version": kb.version if kb else None,
-               "issues": [i.__dict__ for i in issues]})
+               "issues": [asdict(i) for i in issues]})
     else:
         from alknav.outputs.kb_text import issues_table
 
@@ -218,5 +220,126 @@ def kb_export(
         output.write_text(text, encoding="utf-8")
 
 
+Fmt = Annotated[str, typer.Option("--format", help="text, json or markdown")]
+Lang = Annotated[str, typer.Option("--lang", help="en or zh")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="CN, US, EU or JP (overrides the case)")]
+
+
+def _check_choice(value: str | None, allowed: tuple[str, ...], option: str, as_json: bool) -> None:
+    if value is not None and value not in allowed:
+        _fail(f"{option} must be one of {', '.join(allowed)}, not '{value}'", as_json, option)
+
+
+def _recommend_file(path: Path, kb: Any, lang: str, region: str | None) -> Any:
+    from alknav.inputs.case_reader import read_case
+    from alknav.recommend.engine import recommend
+
+    return recommend(read_case(path), kb, lang=lang, region=region)
+
+
+def _print_result(res: Any, fmt: str, *, trace: bool = False) -> None:
+    if fmt == "json":
+        print(res.model_dump_json(indent=2, exclude_none=False))
+    elif fmt == "markdown":
+        from alknav.outputs.recommendation_text import to_markdown
+
+        sys.stdout.write(to_markdown(res))
+    else:
+        from alknav.outputs.recommendation_text import result_view
+
+        _console().print(result_view(res, trace=trace))
+
+
+@app.command("recommend")
+def recommend_cmd(
+    cases: Annotated[list[Path], typer.Argument(help="Case file(s) (YAML/JSON/Phenopacket) or directories")],
+    fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
+) -> None:
+    """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
+    as_json = fmt == "json"
+    _check_choice(fmt, ("text", "json", "markdown"), "--format", as_json)
+    _check_choice(lang, ("en", "zh"), "--lang", as_json)
+    _check_choice(region, ("CN", "US", "EU", "JP"), "--region", as_json)
+    kb = _load(kb_dir, as_json)
+    files = _expand(cases)
+    if len(files) == 1 and not cases[0].is_dir():
+        try:
+            res = _recommend_file(files[0], kb, lang, region)
+        except AlknavError as exc:
+            _fail(str(exc), as_json, getattr(exc, "field", ""))
+        _print_result(res, fmt)
+        return
+    _batch(files, kb, lang, region)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(x for x in p.iterdir() if x.suffix.lower() in (".yaml", ".yml", ".json"))
+        else:
+            out.append(p)
+    return out
+
+
+def _batch(files: list[Path], kb: Any, lang: str, region: str | None) -> None:
+    """One JSON line per case; a case that fails gives an error line, never stops the batch."""
+    failed = 0
+    for path in files:
+        try:
+            res = _recommend_file(path, kb, lang, region)
+            line = {"file": str(path), **res.model_dump(mode="json", exclude={"trace"})}
+        except AlknavError as exc:
+            failed += 1
+            line = {"file": str(path), "error": {"field": getattr(exc, "field", ""), "message": str(exc)}}
+        print(json.dumps(line, ensure_ascii=False))
+    if failed:
+        print(f"alknav: {failed} of {len(files)} case(s) could not be read", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+@app.command("explain")
+def explain_cmd(case: Annotated[Path, typer.Argument(help="Case file")], lang: Lang = "en",
+                region: RegionOpt = None, kb_dir: KbDir = None,
+                as_json: JsonFlag = False) -> None:
+    """The full trace: every rule that fired, on what, with what effect and which references."""
+    _check_choice(lang, ("en", "zh"), "--lang", as_json)
+    kb = _load(kb_dir, as_json)
+    try:
+        res = _recommend_file(case, kb, lang, region)
+    except AlknavError as exc:
+        _fail(str(exc), as_json, getattr(exc, "field", ""))
+    if as_json:
+        _dump({"trace": [s.model_dump() for s in res.trace], "excluded": [x.model_dump() for x in res.excluded],
+               "interpretation": res.interpretation})
+        return
+    from alknav.outputs.recommendation_text import result_view
+
+    _console().print(result_view(res, trace=True, top=len(res.options)))
+
+
+@app.command("demo")
+def demo_cmd(fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None) -> None:
+    """Run a realistic case shipped with alknav (G1202R after alectinib, brain metastases)."""
+    from importlib import resources
+
+    path = Path(str(resources.files("alknav") / "examples" / "demo_case.yaml"))
+    kb = _load(None, fmt == "json")
+    try:
+        res = _recommend_file(path, kb, lang, region)
+    except AlknavError as exc:
+        _fail(str(exc), fmt == "json", getattr(exc, "field", ""))
+    if fmt == "text":
+        print(path.read_text(encoding="utf-8"))
+    _print_result(res, fmt)
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # last resort: one line, no traceback (set ALKNAV_DEBUG=1 to see it)
+        if os.environ.get("ALKNAV_DEBUG"):
+            raise
+        print(f"alknav: internal error: {type(exc).__name__}: {exc} (please report; ALKNAV_DEBUG=1 shows details)",
+              file=sys.stderr)
+        sys.exit(70)

@@ -2,7 +2,8 @@
 
     AlknavError
     ├── KnowledgeError        the knowledge base failed to load or validate (carries Issues)
-    └── LookupFailed          a name (drug, mutation, trial) is not in the knowledge base
+    ├── LookupFailed          a name (drug, mutation, trial) is not in the knowledge base
+    └── CaseError             a case cannot be read: names the field and the problem
 """
 
 from __future__ import annotations
@@ -45,3 +46,12 @@ class LookupFailed(AlknavError):
         self.suggestions = suggestions or []
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} '{name}'{hint}")
+
+
+class CaseError(AlknavError):
+    """A case that cannot be answered. ``field`` is a dotted path such as 'history[0].regimen[1]'."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)

@@ -57,6 +57,7 @@ def cross_check(kb: KnowledgeBase) -> list[Issue]:
     levels = {lv.id for lv in kb.evidence.levels}
     read_level = {rid: ref.read.value for rid, ref in kb.references.items()}
     residues = reference_protein_residues(kb)
+    kb.residues = residues
 
     for kind, files in kb.raw.items():
         for raw in files:
@@ -86,6 +87,8 @@ def _namespaces(kb: KnowledgeBase) -> dict[str, set[str]]:
         "fusion": {v.id for v in kb.fusions.variants},
         "reference": set(kb.references),
         "erratum": set(kb.errata),
+        "regimen": set(kb.regimens),
+        "rule": set(kb.rules),
         "result": {f"{t.id}.{r.id}" for t in kb.trials.values() for r in t.results}
         | {r.id for t in kb.trials.values() for r in t.results},
     }
@@ -103,11 +106,21 @@ def _check_entry(
                 issues.append(raw.issue((*here, i), f"unknown reference '{ref}'"))
     elif key == "drug" and isinstance(value, str) and value not in ids["drug"]:
         issues.append(raw.issue(here, f"unknown drug '{value}'"))
-    elif key == "regimen" and isinstance(value, list):
-        for i, drug in enumerate(value):
+    elif key in ("regimen", "last_tki_in", "prior_drug_any", "candidate_drug_any") or \
+            (key == "drugs" and kind == "regimens"):
+        for i, drug in enumerate(value if isinstance(value, list) else []):
             if drug not in ids["drug"]:
                 issues.append(raw.issue((*here, i), f"unknown drug '{drug}'"))
-    elif key == "level" and isinstance(value, str) and kind != "evidence_levels" and value not in levels:
+    elif key == "offer" and isinstance(value, list):
+        for i, reg in enumerate(value):
+            if reg not in ids["regimen"]:
+                issues.append(raw.issue((*here, i), f"unknown regimen '{reg}'"))
+    elif key == "trials" and kind == "regimens" and isinstance(value, list):
+        for i, trial in enumerate(value):
+            if trial not in ids["trial"]:
+                issues.append(raw.issue((*here, i), f"unknown trial '{trial}'"))
+    elif key == "level" and isinstance(value, str) and kind in ("mutations", "strategies", "rules", "regimens") \
+            and value not in levels and not (kind == "rules" and value == "calls"):
         issues.append(raw.issue(here, f"unknown evidence level '{value}' (known: {', '.join(sorted(levels))})"))
     elif key == "components" and isinstance(value, list):
         for i, comp in enumerate(value):
@@ -251,6 +264,15 @@ def _check_mutations(kb: KnowledgeBase, residues: dict[int, str], issues: list[I
             issues.append(_issue_at(kb, "mutations", "mutations", mid, ("id",),
                                     f"ALK residue {codon} is {expected} in NM_004304.5, not {ref}"))
     kb.mutation_index = by_parts
+    aliases: dict[str, str] = {}
+    for mid, mut in kb.mutations.items():
+        for alias in mut.aliases:
+            key = normalize_name(alias)
+            if aliases.get(key, mid) != mid:
+                issues.append(_issue_at(kb, "mutations", "mutations", mid, ("aliases",),
+                                        f"alias '{alias}' also names mutation '{aliases[key]}'"))
+            aliases.setdefault(key, mid)
+    kb.mutation_aliases = aliases
 
 
 def _check_trials(kb: KnowledgeBase, issues: list[Issue]) -> None:

@@ -52,9 +52,13 @@ class KnowledgeBase:
     errata: dict[str, s.Erratum]
     evidence: s.EvidenceScheme
     transcript: s.TranscriptModel
+    regimens: dict[str, s.Regimen] = field(default_factory=dict)
+    rules: dict[str, s.Rule] = field(default_factory=dict)
     raw: dict[str, list[RawFile]] = field(repr=False, default_factory=dict)
     drug_index: dict[str, str] = field(repr=False, default_factory=dict)
     mutation_index: dict[frozenset[str], str] = field(repr=False, default_factory=dict)
+    mutation_aliases: dict[str, str] = field(repr=False, default_factory=dict)
+    residues: dict[int, str] = field(repr=False, default_factory=dict)  # ALK codon -> reference amino acid
 
     @property
     def version(self) -> str:
@@ -72,6 +76,8 @@ _KINDS: dict[str, type[BaseModel]] = {
     "errata": s.ErrataFile,
     "evidence_levels": s.EvidenceScheme,
     "transcript": s.TranscriptFile,
+    "regimens": s.RegimenFile,
+    "rules": s.RuleFile,
 }
 
 
@@ -185,6 +191,8 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         errata=_collect(loaded, "errata", "errata", issues),
         evidence=evidence,
         transcript=transcript.alk,
+        regimens=_collect(loaded, "regimens", "regimens", issues),
+        rules=_collect(loaded, "rules", "rules", issues),
         raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
     )
     issues.extend(cross_check(kb))

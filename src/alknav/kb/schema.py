@@ -535,3 +535,116 @@ class Manifest(Strict):
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     seed: str
     files: dict[str, str]
+
+
+# --------------------------------------------------------------------------- regimens and rules
+
+
+class Category(StrEnum):
+    alk_tki = "alk_tki"
+    alk_tki_combination = "alk_tki_combination"
+    chemotherapy = "chemotherapy"
+    chemoimmunotherapy = "chemoimmunotherapy"
+    local_therapy = "local_therapy"
+    clinical_trial = "clinical_trial"
+    best_supportive_care = "best_supportive_care"
+
+
+class Template(StrEnum):
+    fixed = "fixed"  # exactly `drugs`
+    plus_current_tki = "plus_current_tki"  # `drugs` + the ALK TKI the patient is on now (continued)
+    plus_best_tki = "plus_best_tki"  # `drugs` + the ALK TKI that best covers the tumour's ALK mutations
+
+
+class Regimen(Cited):
+    """A non-monotherapy option (single ALK TKIs and trial drugs come from drugs.yaml)."""
+
+    id: Identifier
+    name: Lang
+    category: Category
+    drugs: list[DrugId] = Field(default_factory=list)
+    template: Template = Template.fixed
+    always_candidate: bool = Field(default=False, description="considered for every case, not only when offered")
+    trials: list[Identifier] = Field(default_factory=list, description="cohorts for the expected-efficacy figure")
+    level: Identifier
+
+
+class RegimenFile(Strict):
+    regimens: list[Regimen]
+
+
+class Predicate(Strict):
+    """All conditions given must hold. Case conditions read the patient; candidate_* read the option."""
+
+    status_in: list[str] | None = None
+    line: str | None = Field(default=None, pattern=r"^(first|later)$")
+    last_tki_in: list[DrugId] | None = None
+    last_tki_generation_in: list[int] | None = None
+    prior_drug_any: list[DrugId] | None = None
+    prior_ici: bool | None = None
+    cns: bool | None = None
+    pattern_in: list[str] | None = None
+    comorbidity_any: list[str] | None = None
+    alteration_any: list[str] | None = Field(default=None, description="glob on normalised alterations")
+    alk_mutation: bool | None = None
+    unphased_alk_mutations: bool | None = None
+    compound_mutation: bool | None = None
+    unrecognized_alteration: bool | None = None
+    mechanism_found: bool | None = None
+    histology_now_in: list[str] | None = None
+    fusion_variant_in: list[str] | None = None
+    variant_label_mismatch: bool | None = None
+    ecog_at_least: int | None = None
+    first_tki_progressed_within_months: float | None = None
+    biopsy_sample_in: list[str] | None = None
+    region_in: list[str] | None = None
+    no_approved_tki_covers_all_clones: bool | None = None
+    candidate_drug_any: list[DrugId] | None = None
+    candidate_category_in: list[Category] | None = None
+    candidate_generation_in: list[int] | None = None
+    candidate_coverage_in: list[str] | None = Field(
+        default=None, description="all_sensitive | some_intermediate | some_resistant | some_unknown | no_mutation"
+    )
+    candidate_cns_in: list[str] | None = None
+    candidate_approved_in_region: bool | None = None
+    candidate_investigational: bool | None = None
+    candidate_received_before: bool | None = None
+    candidate_is_current_tki: bool | None = None
+
+
+class Severity(StrEnum):
+    info = "info"
+    caution = "caution"
+    warning = "warning"
+    contraindication = "contraindication"
+
+
+class Warning_(Strict):
+    code: Identifier
+    severity: Severity
+    message: Lang
+
+
+class SuggestedTest(Strict):
+    test: Lang
+    why: Lang
+
+
+class Effect(Strict):
+    score: int = 0
+    exclude: bool = False
+    offer: list[Identifier] = Field(default_factory=list, description="regimen ids to add as candidates")
+    warning: Warning_ | None = None
+    test: SuggestedTest | None = None
+    level: Identifier | None = Field(default=None, description="evidence level this rule lends the option")
+
+
+class Rule(Cited):
+    id: Identifier
+    description: Lang
+    when: Predicate
+    then: Effect
+
+
+class RuleFile(Strict):
+    rules: list[Rule]

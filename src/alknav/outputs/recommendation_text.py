@@ -1,0 +1,125 @@
+"""Human renderings of a Result: plain text (rich) for the terminal, Markdown for documents."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from alknav.outputs.i18n import t
+from alknav.recommend.result import Efficacy, Result
+
+_SEVERITY_STYLE = {"info": "cyan", "caution": "yellow", "warning": "bold yellow", "contraindication": "bold red"}
+
+
+def efficacy_text(e: Efficacy) -> str:
+    unit = {"months": " mo", "percent": "%"}.get(e.unit, "")
+    value = f"{e.value:g}{unit}" if e.value is not None else (e.value_text or "")
+    ci = ""
+    if e.ci_low is not None or e.ci_high is not None:
+        high = f"{e.ci_high:g}" if e.ci_high is not None else "NR"
+        ci = f" (95% CI {e.ci_low:g}–{high})" if e.ci_low is not None else ""
+    who = f", {e.assessor}" if e.assessor not in ("", "NR", "not_applicable") else ""
+    return f"{e.endpoint} {value}{ci}{who} — {e.trial}"
+
+
+def result_view(res: Result, *, top: int = 6, trace: bool = False) -> RenderableType:
+    lang = res.language
+    parts: list[RenderableType] = []
+    alts = Table(title=t(lang, "alterations"), expand=True)
+    for col in ("input", "normalized", "kind", ""):
+        alts.add_column(col, overflow="fold")
+    for a in res.alterations:
+        ok = Text(t(lang, "recognized"), style="green") if a["recognized"] else \
+            Text(f"{t(lang, 'not_recognized')}: {a.get('reason', '')}", style="bold red")
+        alts.add_row(a["input"], a.get("normalized") or "—", a["kind"], ok)
+    if res.alterations:
+        parts.append(alts)
+    opts = Table(title=t(lang, "options"), expand=True, show_lines=True)
+    for col in ("rank", "option", "category", "evidence", "availability", "efficacy", "why"):
+        opts.add_column(t(lang, col), overflow="fold")
+    for o in res.options[:top]:
+        eff = "\n".join(efficacy_text(e) for e in o.expected_efficacy) or "—"
+        level = o.evidence.level + ("" if o.evidence.clinical else " (preclinical)")
+        opts.add_row(str(o.rank), Text(o.name, style="bold"), o.category, level,
+                     f"{o.availability.status}", eff, o.rationale)
+    parts.append(opts)
+    if len(res.options) > top:
+        parts.append(Text(f"… {len(res.options) - top} more options in --format json", style="dim"))
+    if res.warnings:
+        w = Table(title=t(lang, "warnings"), expand=True)
+        w.add_column("code")
+        w.add_column("message", overflow="fold")
+        for x in res.warnings:
+            w.add_row(Text(x.code, style=_SEVERITY_STYLE.get(x.severity, "")), x.message)
+        parts.append(w)
+    if res.suggested_tests:
+        tt = Table(title=t(lang, "tests"), expand=True)
+        tt.add_column("test")
+        tt.add_column("why", overflow="fold")
+        for x in res.suggested_tests:
+            tt.add_row(x.test, x.why)
+        parts.append(tt)
+    if trace:
+        parts.append(trace_view(res))
+    parts.append(Text(res.disclaimer, style="italic"))
+    title = f"alknav — {t(lang, 'case')} {res.case_id or ''} · {res.region} · {t(lang, 'knowledge')} " \
+            f"{res.knowledge_version}"
+    return Panel(Group(*parts), title=title)
+
+
+def trace_view(res: Result) -> RenderableType:
+    lang = res.language
+    tr = Table(title=t(lang, "trace"), expand=True)
+    for col in ("rule", "target", "effect", "citations"):
+        tr.add_column(col, overflow="fold")
+    for step in res.trace:
+        tr.add_row(step.rule, step.target, step.effect, "; ".join(step.citations))
+    parts: list[RenderableType] = [tr]
+    if res.excluded:
+        ex = Table(title=t(lang, "excluded"), expand=True)
+        ex.add_column("option")
+        ex.add_column("reasons", overflow="fold")
+        for x in res.excluded:
+            ex.add_row(x.name, "; ".join(x.reasons))
+        parts.append(ex)
+    interp = Table(title=t(lang, "interpretation"), expand=True)
+    interp.add_column("fact")
+    interp.add_column("value", overflow="fold")
+    for key, value in res.interpretation.items():
+        interp.add_row(key, str(value))
+    parts.append(interp)
+    return Group(*parts)
+
+
+def to_markdown(res: Result, *, top: int = 8) -> str:
+    lang = res.language
+    lines = [f"# alknav — {t(lang, 'case')} {res.case_id or ''}".rstrip(), "",
+             f"{t(lang, 'knowledge')} {res.knowledge_version} · region {res.region}", ""]
+    if res.alterations:
+        lines += [f"## {t(lang, 'alterations')}", "", "| input | normalized | kind | recognised |", "|---|---|---|---|"]
+        for a in res.alterations:
+            ok = "yes" if a["recognized"] else f"**no** — {a.get('reason', '')}"
+            lines.append(f"| {a['input']} | {a.get('normalized') or '—'} | {a['kind']} | {ok} |")
+        lines.append("")
+    lines += [f"## {t(lang, 'options')}", ""]
+    for o in res.options[:top]:
+        lines.append(f"{o.rank}. **{o.name}** — {o.category}, evidence {o.evidence.level}"
+                     f"{'' if o.evidence.clinical else ' (preclinical)'}, {o.availability.status} in {res.region}")
+        lines.append(f"   - {o.rationale}")
+        for e in o.expected_efficacy:
+            lines.append(f"   - {efficacy_text(e)} ({e.citation})")
+        if o.evidence.citations:
+            lines.append(f"   - sources: {', '.join(o.evidence.citations)}")
+    lines.append("")
+    if res.warnings:
+        lines += [f"## {t(lang, 'warnings')}", ""]
+        lines += [f"- **{w.code}** ({w.severity}): {w.message}" for w in res.warnings]
+        lines.append("")
+    if res.suggested_tests:
+        lines += [f"## {t(lang, 'tests')}", ""]
+        lines += [f"- **{x.test}** — {x.why}" for x in res.suggested_tests]
+        lines.append("")
+    lines += ["---", f"*{res.disclaimer}*", ""]
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Candidate options: every ALK TKI in the knowledge base, investigational ALK agents as trial
+options, and the regimens (chemotherapy, combinations, local therapy) the knowledge lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alknav.interpret.facts import CaseFacts, CloneCall, clone_call, coverage
+from alknav.kb import schema as s
+from alknav.kb.loader import KnowledgeBase
+
+
+@dataclass
+class Candidate:
+    key: str
+    name_en: str
+    name_zh: str
+    drugs: list[str]
+    category: str
+    regimen: s.Regimen | None = None
+    calls: list[CloneCall] = field(default_factory=list)
+    coverage: str = "no_mutation"
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def is_trial_agent(kb: KnowledgeBase, drug: s.Drug) -> bool:
+    """An ALK-directed agent available only in trials: investigational, or approved only outside
+    ALK (e.g. gilteritinib) while the knowledge base holds ALK mutation calls for it."""
+    if drug.drug_class is s.DrugClass.alk_tki:
+        return drug.investigational
+    has_alk_calls = any(c.drug == drug.id for m in kb.mutations.values() for c in m.calls)
+    return has_alk_calls
+
+
+def _with_calls(cand: Candidate, facts: CaseFacts, tki: str | None) -> Candidate:
+    if tki is not None and facts.clones:
+        cand.calls = [clone_call(c, tki) for c in facts.clones]
+    cand.coverage = coverage(cand.calls)
+    return cand
+
+
+def best_tki(kb: KnowledgeBase, facts: CaseFacts) -> str | None:
+    """The approved ALK TKI whose calls cover the clones best (for 'plus_best_tki' regimens)."""
+    order = {"all_sensitive": 0, "no_mutation": 1, "some_intermediate": 2, "some_unknown": 3, "some_resistant": 4}
+    tkis = [d for d in kb.drugs.values() if d.drug_class is s.DrugClass.alk_tki and not d.investigational]
+    if not tkis:
+        return None
+    gen = {d.id: -(d.generation or 0) for d in tkis}
+
+    def key(drug: s.Drug) -> tuple[int, int, str]:
+        cov = coverage([clone_call(c, drug.id) for c in facts.clones])
+        return order[cov], gen[drug.id], drug.id
+
+    return min(tkis, key=key).id
+
+
+def build_candidates(kb: KnowledgeBase, facts: CaseFacts, offered: set[str]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for drug in kb.drugs.values():
+        if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
+            out.append(_with_calls(Candidate(drug.id, drug.inn, drug.name_zh, [drug.id], "alk_tki"), facts, drug.id))
+        elif is_trial_agent(kb, drug):
+            name_en = f"Clinical trial: {drug.inn}"
+            name_zh = f"临床试验：{drug.name_zh}"
+            out.append(_with_calls(Candidate(f"trial:{drug.id}", name_en, name_zh, [drug.id], "clinical_trial"),
+                                   facts, drug.id))
+    for reg in kb.regimens.values():
+        if not (reg.always_candidate or reg.id in offered):
+            continue
+        drugs, tki = list(reg.drugs), None
+        if reg.template is s.Template.plus_current_tki:
+            if facts.current_tki is None:
+                continue
+            tki = facts.current_tki
+        elif reg.template is s.Template.plus_best_tki:
+            tki = best_tki(kb, facts)
+            if tki is None:
+                continue
+        name_en, name_zh = reg.name.en, reg.name.zh
+        if tki is not None:
+            drugs.append(tki)
+            name_en = f"{name_en} + {kb.drugs[tki].inn}"
+            name_zh = f"{name_zh} + {kb.drugs[tki].name_zh}"
+        cand = Candidate(reg.id, name_en, name_zh, drugs, reg.category.value, regimen=reg)
+        out.append(_with_calls(cand, facts, tki))
+    return out

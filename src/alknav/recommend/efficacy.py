@@ -1,0 +1,79 @@
+"""The expected-efficacy figure for an option: results of the most relevant cohort in the KB
+(same regimen, the setting closest to the patient's, the strongest design, the newest update)."""
+
+from __future__ import annotations
+
+from alknav.interpret.facts import CaseFacts
+from alknav.kb import schema as s
+from alknav.kb.loader import KnowledgeBase
+from alknav.kb.query import cite
+from alknav.recommend.candidates import Candidate
+from alknav.recommend.result import Efficacy
+
+_PHASE_RANK = {"phase_3": 0, "phase_2": 1, "phase_1_2": 2, "phase_1b": 3, "phase_1": 4, "pooled": 2,
+               "meta_analysis": 1, "prospective_cohort": 3, "retrospective": 4, "real_world": 4,
+               "case_series": 6, "case_report": 7, "preclinical": 9}
+_GENERATION_SETTINGS = {1: ["after_crizotinib"], 2: ["after_2nd_gen_tki", "after_next_gen_alk_tki"],
+                        3: ["after_lorlatinib", "after_next_gen_alk_tki"]}
+_ASSESSOR_RANK = {"BIRC": 0, "IRC": 0, "investigator": 1, "NR": 2, "not_applicable": 3}
+
+
+def setting_keys(facts: CaseFacts, kb: KnowledgeBase) -> list[str]:
+    """Trial settings from most to least relevant for this patient."""
+    if facts.line == "first":
+        return ["first_line", "alk_tki_naive"]
+    cur = facts.current_tki
+    keys = [f"after_{cur}"] if cur else []
+    gen = kb.drugs[cur].generation if cur else None
+    keys += _GENERATION_SETTINGS.get(gen or 0, [])
+    return [*keys, "after_alk_tki"]
+
+
+def _arm_match(arm: s.Arm, want: set[str], loose: bool) -> bool:
+    have = set(arm.regimen)
+    return have == want or (loose and bool(have & want) and have <= want | {"cisplatin", "carboplatin"})
+
+
+def expected_efficacy(kb: KnowledgeBase, cand: Candidate, facts: CaseFacts) -> list[Efficacy]:
+    keys = setting_keys(facts, kb)
+    want = set(cand.drugs)
+    listed = cand.regimen.trials if cand.regimen is not None else []
+    trials = [kb.trials[t] for t in listed] if listed else list(kb.trials.values())
+    best: tuple[tuple[int, int, int], s.Trial, s.Arm] | None = None
+    for trial in trials:
+        rank_setting = keys.index(trial.setting) if trial.setting in keys else (len(keys) if listed else None)
+        if rank_setting is None:
+            continue
+        for arm in trial.arms:
+            if not _arm_match(arm, want, loose=bool(listed)):
+                continue
+            key = (rank_setting, _PHASE_RANK.get(trial.phase, 8), -(arm.n or 0))
+            if best is None or key < best[0]:
+                best = (key, trial, arm)
+    if best is None:
+        return []
+    _, trial, arm = best
+    superseded = {r.update_of for t in kb.trials.values() for r in t.results if r.update_of}
+    results = [r for r in trial.results if r.arm == arm.id and r.id not in superseded]
+    endpoints = [s.Endpoint.PFS, s.Endpoint.ORR] + ([s.Endpoint.iORR] if facts.cns else [])
+    out = []
+    for endpoint in endpoints:
+        pool = [r for r in results if r.endpoint is endpoint]
+        if not pool:
+            continue
+        pick = min(pool, key=lambda r: (_population_rank(r.population), _ASSESSOR_RANK.get(r.assessor, 4)))
+        out.append(Efficacy(
+            trial=trial.name, trial_id=trial.id, setting=trial.setting, arm=arm.description or arm.id,
+            endpoint=pick.endpoint.value + (f" ({pick.endpoint_detail})" if pick.endpoint_detail else ""),
+            value=pick.value, value_text=pick.value_text, unit=pick.unit.value, ci_low=pick.ci_low,
+            ci_high=pick.ci_high, assessor=pick.assessor, population=pick.population,
+            citation=cite(kb, pick.refs[0]),
+        ))
+    return out
+
+
+def _population_rank(population: str) -> int:
+    text = population.lower()
+    if not text or "itt" in text or "intention" in text or "overall" in text or "all " in text:
+        return 0
+    return 1

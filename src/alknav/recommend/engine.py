@@ -1,0 +1,212 @@
+"""recommend(case, kb) -> Result: a pure function (no I/O, no clock, no globals).
+
+1. facts: drugs received, ALK clones and their per-drug calls, bypass mechanisms, CNS, line;
+2. case rules fire once (warnings, tests, extra regimens to consider);
+3. candidate rules score every option; excluded options are kept with their reasons;
+4. options are ranked by score, then evidence level, then name — deterministic.
+Every step is recorded in the trace, with the references of the rule that fired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alknav.inputs.case_model import Case, Region
+from alknav.interpret.facts import CaseFacts, CloneCall, build_facts
+from alknav.kb import schema as s
+from alknav.kb.loader import KnowledgeBase
+from alknav.kb.query import cite
+from alknav.outputs.i18n import disclaimer, t
+from alknav.recommend import result as r
+from alknav.recommend.candidates import Candidate, build_candidates
+from alknav.recommend.efficacy import expected_efficacy
+from alknav.recommend.rules import availability, candidate_matches, case_matches, is_candidate_rule
+
+_LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
+_CATEGORY_RANK = {"alk_tki": 0, "alk_tki_combination": 1, "chemoimmunotherapy": 2, "chemotherapy": 3,
+                  "local_therapy": 4, "clinical_trial": 5, "best_supportive_care": 6}
+
+
+@dataclass
+class _Scored:
+    cand: Candidate
+    score: int = 0
+    levels: list[str] = field(default_factory=list)
+    facts: list[r.Fact] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+
+def _cites(kb: KnowledgeBase, refs: list[str]) -> list[str]:
+    return list(dict.fromkeys(cite(kb, ref) for ref in refs))
+
+
+def _fill(text: str, facts: CaseFacts, kb: KnowledgeBase, option: str = "") -> str:
+    """Rule messages may name case details: {unrecognized} {clones} {current_tki} {option}."""
+    values = {
+        "unrecognized": "; ".join(f"'{a.input}' ({a.reason})" for a in facts.alterations if not a.recognized),
+        "clones": ", ".join(c.label for c in facts.clones),
+        "current_tki": kb.drugs[facts.current_tki].inn if facts.current_tki else "",
+        "option": option,
+    }
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def _call_fact(kb: KnowledgeBase, call: CloneCall, drug: str, lang: str) -> r.Fact:
+    parts = []
+    for basis in call.basis:
+        detail = f"{basis.evidence_type.value}, level {basis.level}"
+        if basis.ic50_nm:
+            detail += f", IC50 {basis.ic50_nm:g} nM" + (f" vs {basis.ic50_wt_nm:g} nM non-mutant"
+                                                          if basis.ic50_wt_nm else "")
+        parts.append(detail)
+    name = kb.drugs[drug].name_zh if lang == "zh" else kb.drugs[drug].inn
+    text = t(lang, "call_fact", clone=call.clone.label, drug=name, call=t(lang, call.call),
+             detail="; ".join(parts) or t(lang, "no_data"))
+    refs = [ref for b in call.basis for ref in b.refs]
+    return r.Fact(text=text, citations=_cites(kb, refs))
+
+
+def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | None = None) -> r.Result:
+    if region is not None:
+        case = case.model_copy(update={"patient": case.patient.model_copy(update={"region": Region(region)})})
+    facts = build_facts(case, kb)
+    trace: list[r.TraceStep] = []
+    warnings: dict[str, r.Warning] = {}
+    tests: dict[str, r.SuggestedTest] = {}
+    offered: set[str] = set()
+
+    def add_warning(rule: s.Rule, option: str | None) -> None:
+        w = rule.then.warning
+        if w is None or w.code in warnings:
+            return
+        message = _fill(w.message.zh if lang == "zh" else w.message.en, facts, kb, option or "")
+        warnings[w.code] = r.Warning(code=w.code, severity=w.severity.value, message=message, option=option,
+                                     citations=_cites(kb, rule.refs))
+
+    def add_test(rule: s.Rule) -> None:
+        test = rule.then.test
+        if test is None:
+            return
+        name = test.test.zh if lang == "zh" else test.test.en
+        tests.setdefault(name, r.SuggestedTest(test=name, why=_fill(test.why.zh if lang == "zh" else test.why.en,
+                                                                      facts, kb), citations=_cites(kb, rule.refs)))
+
+    for rule in kb.rules.values():
+        if is_candidate_rule(rule) or not case_matches(rule, facts, kb):
+            continue
+        offered.update(rule.then.offer)
+        add_warning(rule, None)
+        add_test(rule)
+        trace.append(r.TraceStep(rule=rule.id, target="case", effect=_effect_text(rule),
+                                 citations=_cites(kb, rule.refs)))
+
+    scored = [_Scored(c) for c in build_candidates(kb, facts, offered)]
+    candidate_rules = [rule for rule in kb.rules.values() if is_candidate_rule(rule)]
+    for item in scored:
+        cand = item.cand
+        name = cand.name(lang)
+        for rule in candidate_rules:
+            if not candidate_matches(rule, cand, facts, kb):
+                continue
+            item.score += rule.then.score
+            if rule.then.exclude:
+                item.excluded.append(rule.description.zh if lang == "zh" else rule.description.en)
+            if rule.then.score > 0 and rule.then.level:
+                item.levels.append(_call_level(cand) if rule.then.level == "calls" else rule.then.level)
+            if rule.then.score != 0 or rule.then.exclude:
+                text = rule.description.zh if lang == "zh" else rule.description.en
+                item.facts.append(r.Fact(text=_fill(text, facts, kb, name), citations=_cites(kb, rule.refs)))
+            add_warning(rule, name) if not rule.then.exclude else None
+            trace.append(r.TraceStep(rule=rule.id, target=name, effect=_effect_text(rule),
+                                     citations=_cites(kb, rule.refs)))
+        for call in cand.calls:
+            item.facts.append(_call_fact(kb, call, cand.drugs[-1], lang))
+
+    kept = [x for x in scored if not x.excluded]
+    kept.sort(key=lambda x: (-x.score, _LEVEL_RANK.get(_level(x), 9), _CATEGORY_RANK.get(x.cand.category, 9),
+                             x.cand.key))
+    options = [_option(kb, facts, x, rank, lang) for rank, x in enumerate(kept, start=1)]
+    return r.Result(
+        case_id=case.id,
+        knowledge_version=kb.version,
+        alterations=[a.as_dict() for a in facts.alterations],
+        options=options,
+        warnings=list(warnings.values()),
+        suggested_tests=list(tests.values()),
+        interpretation=_interpretation(facts, kb),
+        excluded=[r.Excluded(name=x.cand.name(lang), drugs=x.cand.drugs, reasons=x.excluded)
+                  for x in scored if x.excluded],
+        trace=trace,
+        language=lang,
+        region=facts.region,
+        disclaimer=disclaimer(lang),
+    )
+
+
+def _call_level(cand: Candidate) -> str:
+    levels = [c.level for c in cand.calls if c.level]
+    return max(levels, key=lambda lv: _LEVEL_RANK.get(lv, 9)) if levels else "E"
+
+
+def _level(item: _Scored) -> str:
+    if item.levels:
+        return min(item.levels, key=lambda lv: _LEVEL_RANK.get(lv, 9))
+    if item.cand.regimen is not None:
+        return item.cand.regimen.level
+    return "E"
+
+
+def _effect_text(rule: s.Rule) -> str:
+    e = rule.then
+    parts = []
+    if e.score:
+        parts.append(f"score {e.score:+d}")
+    if e.exclude:
+        parts.append("exclude")
+    if e.offer:
+        parts.append("consider " + ", ".join(e.offer))
+    if e.warning:
+        parts.append(f"warning {e.warning.code}")
+    if e.test:
+        parts.append(f"test: {e.test.test.en}")
+    return "; ".join(parts) or "noted"
+
+
+def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang: str) -> r.Option:
+    cand = item.cand
+    level = _level(item)
+    level_def = next((lv for lv in kb.evidence.levels if lv.id == level), None)
+    status, detail = availability(kb, cand, facts.region)
+    citations = list(dict.fromkeys(c for f in item.facts for c in f.citations))
+    if cand.regimen is not None:
+        citations += [c for c in _cites(kb, cand.regimen.refs) if c not in citations]
+    efficacy = expected_efficacy(kb, cand, facts)
+    citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
+    rationale = " ".join(f.text.rstrip(".") + "." for f in item.facts) or t(lang, "no_rationale")
+    return r.Option(
+        rank=rank, name=cand.name(lang), drugs=cand.drugs, category=cand.category,
+        evidence=r.Evidence(level=level, level_label=(level_def.label.zh if lang == "zh" else level_def.label.en)
+                            if level_def else "", clinical=level_def.clinical if level_def else False,
+                            citations=citations),
+        rationale=rationale,
+        availability=r.Availability(region=facts.region, status=status, detail=detail),
+        score=item.score, rationale_facts=item.facts, expected_efficacy=efficacy,
+        clone_calls={c.clone.label: c.call for c in cand.calls},
+    )
+
+
+def _interpretation(facts: CaseFacts, kb: KnowledgeBase) -> dict[str, object]:
+    return {
+        "line": facts.line,
+        "prior_alk_tkis": facts.prior_tkis,
+        "current_tki": facts.current_tki,
+        "clones": [{"mutations": c.mutations, "curated": c.entry is not None, "from": c.source}
+                   for c in facts.clones],
+        "clones_possibly_distinct": facts.unphased,
+        "mechanisms": [m.id for m in facts.mechanisms],
+        "fusion_variant": facts.fusion_variant,
+        "histology_now": facts.histology_now,
+        "cns_disease": facts.cns,
+    }

@@ -1,0 +1,123 @@
+"""Evaluating rule conditions. Each predicate is a small, named test; the rules themselves
+(which predicates, which weights, which citations) are data in knowledge/rules.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fnmatch import fnmatch
+from typing import Any
+
+from alknav.interpret.facts import CaseFacts, clone_call, coverage
+from alknav.kb import schema as s
+from alknav.kb.loader import KnowledgeBase
+from alknav.recommend.candidates import Candidate
+
+CaseTest = Callable[[Any, CaseFacts, KnowledgeBase], bool]
+CandidateTest = Callable[[Any, Candidate, CaseFacts, KnowledgeBase], bool]
+
+
+def _approved_in_region(kb: KnowledgeBase, drug_id: str, region: str) -> str:
+    drug = kb.drugs[drug_id]
+    if drug.investigational:
+        return "investigational"
+    for a in drug.approvals:
+        if a.region.value == region:
+            return a.status.value
+    return "unknown"
+
+
+def _first_tki_months(facts: CaseFacts, limit: float) -> bool:
+    """The first ALK TKI had progression as best response, or ended in progression within `limit` months."""
+    for entry, ids in zip(facts.case.history, facts.regimens, strict=True):
+        if not set(ids) & set(facts.prior_tkis):
+            continue
+        if entry.best_response is not None and entry.best_response.value == "PD":
+            return True
+        stopped = entry.stopped_for.value if entry.stopped_for else None
+        return stopped == "progression" and entry.months is not None and entry.months <= limit
+    return False
+
+
+def _no_tki_covers(facts: CaseFacts, kb: KnowledgeBase) -> bool:
+    if not facts.clones:
+        return False
+    for drug in kb.drugs.values():
+        if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
+            cov = coverage([clone_call(c, drug.id) for c in facts.clones])
+            if cov in ("all_sensitive", "some_intermediate"):
+                return False
+    return True
+
+
+CASE_TESTS: dict[str, CaseTest] = {
+    "status_in": lambda v, f, kb: f.case.current.status.value in v,
+    "line": lambda v, f, kb: f.line == v,
+    "last_tki_in": lambda v, f, kb: f.current_tki in v,
+    "last_tki_generation_in": lambda v, f, kb: f.current_tki is not None and kb.drugs[f.current_tki].generation in v,
+    "prior_drug_any": lambda v, f, kb: bool(set(v) & set(f.prior_drugs)),
+    "prior_ici": lambda v, f, kb: (f.case.prior_immune_checkpoint_inhibitor or any(
+        kb.drugs[d].drug_class is s.DrugClass.immune_checkpoint_inhibitor for d in f.prior_drugs)) == v,
+    "cns": lambda v, f, kb: f.cns == v,
+    "pattern_in": lambda v, f, kb: f.case.current.progression_pattern is not None
+    and f.case.current.progression_pattern.value in v,
+    "comorbidity_any": lambda v, f, kb: bool(set(v) & f.comorbidities),
+    "alteration_any": lambda v, f, kb: any(fnmatch(n.lower(), p.lower()) for n in f.normalized for p in v),
+    "alk_mutation": lambda v, f, kb: bool(f.clones) == v,
+    "unphased_alk_mutations": lambda v, f, kb: f.unphased == v,
+    "compound_mutation": lambda v, f, kb: any(len(c.mutations) > 1 for c in f.clones) == v,
+    "unrecognized_alteration": lambda v, f, kb: any(not a.recognized for a in f.alterations) == v,
+    "mechanism_found": lambda v, f, kb: bool(f.clones or f.mechanisms or f.histology_now) == v,
+    "histology_now_in": lambda v, f, kb: f.histology_now in v,
+    "fusion_variant_in": lambda v, f, kb: f.fusion_variant is not None and f.fusion_variant.lower() in
+    {x.lower() for x in v},
+    "variant_label_mismatch": lambda v, f, kb: (f.variant_mismatch is not None) == v,
+    "ecog_at_least": lambda v, f, kb: f.case.patient.ecog is not None and f.case.patient.ecog >= v,
+    "first_tki_progressed_within_months": lambda v, f, kb: _first_tki_months(f, float(v)),
+    "biopsy_sample_in": lambda v, f, kb: f.case.current.biopsy is not None and f.case.current.biopsy.sample in v,
+    "region_in": lambda v, f, kb: f.region in v,
+    "no_approved_tki_covers_all_clones": lambda v, f, kb: _no_tki_covers(f, kb) == v,
+}
+
+CANDIDATE_TESTS: dict[str, CandidateTest] = {
+    "candidate_drug_any": lambda v, c, f, kb: bool(set(v) & set(c.drugs)),
+    "candidate_category_in": lambda v, c, f, kb: c.category in {x.value if hasattr(x, "value") else x for x in v},
+    "candidate_generation_in": lambda v, c, f, kb: any(kb.drugs[d].generation in v for d in c.drugs),
+    "candidate_coverage_in": lambda v, c, f, kb: c.coverage in v,
+    "candidate_cns_in": lambda v, c, f, kb: any(
+        (kb.drugs[d].cns_penetration.level.value if kb.drugs[d].cns_penetration else "unknown") in v
+        for d in c.drugs if kb.drugs[d].drug_class is s.DrugClass.alk_tki or c.category == "clinical_trial"),
+    "candidate_approved_in_region": lambda v, c, f, kb: all(
+        _approved_in_region(kb, d, f.region) == "approved" for d in c.drugs) == v,
+    "candidate_investigational": lambda v, c, f, kb: (c.category == "clinical_trial") == v,
+    "candidate_received_before": lambda v, c, f, kb: (
+        any(d in f.prior_tkis for d in c.drugs) and c.category in ("alk_tki", "clinical_trial")) == v,
+    "candidate_is_current_tki": lambda v, c, f, kb: (c.drugs == [f.current_tki]) == v,
+}
+
+
+def is_candidate_rule(rule: s.Rule) -> bool:
+    return any(getattr(rule.when, k) is not None for k in CANDIDATE_TESTS)
+
+
+def case_matches(rule: s.Rule, facts: CaseFacts, kb: KnowledgeBase) -> bool:
+    return all(test(getattr(rule.when, key), facts, kb)
+               for key, test in CASE_TESTS.items() if getattr(rule.when, key) is not None)
+
+
+def candidate_matches(rule: s.Rule, cand: Candidate, facts: CaseFacts, kb: KnowledgeBase) -> bool:
+    return case_matches(rule, facts, kb) and all(
+        test(getattr(rule.when, key), cand, facts, kb)
+        for key, test in CANDIDATE_TESTS.items() if getattr(rule.when, key) is not None)
+
+
+def availability(kb: KnowledgeBase, cand: Candidate, region: str) -> tuple[str, str]:
+    if cand.category == "clinical_trial":
+        return "investigational", "available only within a clinical trial"
+    if cand.category == "local_therapy" and not cand.drugs:
+        return "approved", "local therapy"
+    statuses = {d: _approved_in_region(kb, d, region) for d in cand.drugs}
+    if all(v == "approved" for v in statuses.values()):
+        return "approved", ""
+    missing = [kb.drugs[d].inn for d, v in statuses.items() if v != "approved"]
+    worst = "not_approved" if any(v == "not_approved" for v in statuses.values()) else "unknown"
+    return worst, f"not recorded as approved in {region}: {', '.join(missing)}"

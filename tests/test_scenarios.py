@@ -1,0 +1,96 @@
+"""Golden clinical scenarios (tests/scenarios/*.yaml): each rests on the sources it lists and
+states what a correct answer must contain. See tests/scenarios/README.md for the format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from alknav.errors import CaseError
+from alknav.inputs.case_reader import parse_case_data
+from alknav.kb.loader import KnowledgeBase
+from alknav.recommend.engine import recommend
+from alknav.recommend.result import Result
+
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _drugset(drugs: list[str]) -> frozenset[str]:
+    return frozenset(drugs)
+
+
+def check(result: Result, expect: dict[str, Any]) -> list[str]:
+    """Every way `result` falls short of `expect` (empty = passes)."""
+    problems: list[str] = []
+    options = result.options
+    top = options[0] if options else None
+    sets = [_drugset(o.drugs) for o in options]
+    if "top_any_of" in expect:
+        wanted = [_drugset(d) for d in expect["top_any_of"]]
+        if top is None or _drugset(top.drugs) not in wanted:
+            problems.append(f"rank 1 is {top.drugs if top else None}, expected one of {expect['top_any_of']}")
+    if "top_category" in expect and (top is None or top.category != expect["top_category"]):
+        problems.append(f"rank 1 category {top.category if top else None} != {expect['top_category']}")
+    for drugs in expect.get("includes", []):
+        if _drugset(drugs) not in sets:
+            problems.append(f"missing option {drugs}")
+    for drugs in expect.get("excludes", []):
+        hit = [o.rank for o in options if _drugset(o.drugs) == _drugset(drugs) and o.rank <= 3]
+        if hit:
+            problems.append(f"{drugs} ranked {hit[0]} but must not be in the top 3")
+    for drug in expect.get("trial_only", []):
+        for o in options:
+            if drug in o.drugs and o.category != "clinical_trial":
+                problems.append(f"{drug} offered as {o.category}, not only as a clinical trial")
+    codes = {w.code for w in result.warnings}
+    for code in expect.get("warnings", []):
+        if code not in codes:
+            problems.append(f"missing warning {code} (have {sorted(codes)})")
+    tests = " | ".join(t.test.lower() for t in result.suggested_tests)
+    for word in expect.get("tests_mention", []):
+        if word.lower() not in tests:
+            problems.append(f"no suggested test mentions '{word}' (have: {tests})")
+    for want in expect.get("alterations", []):
+        found = [a for a in result.alterations if a["input"] == want["input"]]
+        if not found:
+            problems.append(f"alteration {want['input']!r} missing from output")
+            continue
+        for key in ("recognized", "kind"):
+            if key in want and found[0][key] != want[key]:
+                problems.append(f"alteration {want['input']!r}: {key} {found[0][key]!r} != {want[key]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario(path: Path, kb: KnowledgeBase) -> None:
+    scenario = _load(path)
+    assert scenario.get("source"), "a scenario must name the sources its answer rests on"
+    expect = scenario["expect"]
+    if expect.get("error_field"):
+        with pytest.raises(CaseError) as info:
+            recommend(parse_case_data(scenario["case"]), kb)
+        assert expect["error_field"] in info.value.field, f"error names {info.value.field!r}: {info.value}"
+        return
+    result = recommend(parse_case_data(scenario["case"]), kb)
+    problems = check(result, expect)
+    assert not problems, "\n".join(problems)
+
+
+def test_enough_scenarios() -> None:
+    assert len(SCENARIOS) >= 30
+
+
+def test_check_can_fail(kb: KnowledgeBase) -> None:
+    """The checker itself must be able to report a wrong answer."""
+    scenario = _load(next(p for p in SCENARIOS if p.stem == "g1202r_after_alectinib"))
+    result = recommend(parse_case_data(scenario["case"]), kb)
+    assert check(result, {"top_any_of": [["crizotinib"]]})
+    assert check(result, {"warnings": ["pregnancy"]})
+    assert check(result, {"excludes": [result.options[0].drugs]})
