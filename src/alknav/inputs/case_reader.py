@@ -65,7 +65,8 @@ def parse_case_text(text: str, source: str = "case") -> Case:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         raise CaseError("file", f"{source}: invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
-    if isinstance(data, dict) and "phenotypicFeatures" in data or isinstance(data, dict) and "subject" in data:
+    if isinstance(data, dict) and "case_format" not in data and \
+            {"subject", "metaData", "interpretations", "medicalActions"} & set(data):
         from alknav.inputs.phenopacket import case_from_phenopacket
 
         return case_from_phenopacket(data, source)

@@ -15,6 +15,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "availability": "availability", "efficacy": "expected efficacy", "recognized": "recognised",
         "not_recognized": "NOT recognised", "excluded": "Excluded", "trace": "Rules that fired",
         "interpretation": "Interpretation", "knowledge": "knowledge base", "case": "case",
+        "unmapped": "Not used from the input file (no mapping to the case format): {items}",
     },
     "zh": {
         "disclaimer": "alknav 为临床决策支持工具，汇总有引文依据的证据，用于辅助而非取代主治医师及多学科肿瘤委员会的临床判断。",
@@ -26,6 +27,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "availability": "可及性", "efficacy": "预期疗效", "recognized": "已识别",
         "not_recognized": "未识别", "excluded": "已排除", "trace": "触发的规则",
         "interpretation": "解读", "knowledge": "知识库", "case": "病例",
+        "unmapped": "输入文件中以下内容未被使用（无法映射到病例格式）：{items}",
     },
 }
 

@@ -26,12 +26,13 @@ class Candidate:
 
 
 def is_trial_agent(kb: KnowledgeBase, drug: s.Drug) -> bool:
-    """An ALK-directed agent available only in trials: investigational, or approved only outside
-    ALK (e.g. gilteritinib) while the knowledge base holds ALK mutation calls for it."""
-    if drug.drug_class is s.DrugClass.alk_tki:
-        return drug.investigational
+    """An ALK-directed agent to offer as a clinical-trial option: not approved for ALK-positive NSCLC,
+    and either fourth-generation or backed by ALK mutation calls in the knowledge base (e.g.
+    gilteritinib). Other investigational agents have nothing in the KB to rank them by."""
+    if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
+        return False
     has_alk_calls = any(c.drug == drug.id for m in kb.mutations.values() for c in m.calls)
-    return has_alk_calls
+    return has_alk_calls or (drug.investigational and drug.generation == 4)
 
 
 def _with_calls(cand: Candidate, facts: CaseFacts, tki: str | None) -> Candidate:

@@ -93,6 +93,11 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         tests.setdefault(name, r.SuggestedTest(test=name, why=_fill(test.why.zh if lang == "zh" else test.why.en,
                                                                       facts, kb), citations=_cites(kb, rule.refs)))
 
+    unmapped = (case.model_extra or {}).get("unmapped") or []
+    if unmapped:  # input conversion (e.g. a Phenopacket) left clinical content unused: say so
+        warnings["input_not_mapped"] = r.Warning(
+            code="input_not_mapped", severity="caution",
+            message=t(lang, "unmapped", items="; ".join(map(str, unmapped))))
     for rule in kb.rules.values():
         if is_candidate_rule(rule) or not case_matches(rule, facts, kb):
             continue
@@ -118,7 +123,9 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
             if rule.then.score != 0 or rule.then.exclude:
                 text = rule.description.zh if lang == "zh" else rule.description.en
                 item.facts.append(r.Fact(text=_fill(text, facts, kb, name), citations=_cites(kb, rule.refs)))
-            add_warning(rule, name) if not rule.then.exclude else None
+            if not rule.then.exclude:
+                add_warning(rule, ", ".join(kb.drugs[d].inn for d in cand.drugs) or name)
+                add_test(rule)
             trace.append(r.TraceStep(rule=rule.id, target=name, effect=_effect_text(rule),
                                      citations=_cites(kb, rule.refs)))
         for call in cand.calls:
@@ -182,6 +189,8 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang:
     citations = list(dict.fromkeys(c for f in item.facts for c in f.citations))
     if cand.regimen is not None:
         citations += [c for c in _cites(kb, cand.regimen.refs) if c not in citations]
+    elif cand.category == "clinical_trial":  # the agent's own record (development status, sources)
+        citations += [c for d in cand.drugs for c in _cites(kb, kb.drugs[d].refs) if c not in citations]
     efficacy = expected_efficacy(kb, cand, facts)
     citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
     rationale = " ".join(f.text.rstrip(".") + "." for f in item.facts) or t(lang, "no_rationale")
@@ -209,4 +218,5 @@ def _interpretation(facts: CaseFacts, kb: KnowledgeBase) -> dict[str, object]:
         "fusion_variant": facts.fusion_variant,
         "histology_now": facts.histology_now,
         "cns_disease": facts.cns,
+        "not_mapped_from_input": (facts.case.model_extra or {}).get("unmapped") or [],
     }

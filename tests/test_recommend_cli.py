@@ -1,0 +1,163 @@
+"""`alknav recommend / explain / demo`: formats, languages, regions, batch, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from alknav.cli import app
+
+runner = CliRunner()
+DATA = Path(__file__).parent / "data"
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def _case_file(tmp_path: Path, scenario: str, **changes: object) -> Path:
+    case = yaml.safe_load((SCENARIOS / f"{scenario}.yaml").read_text())["case"]
+    case.update(changes)
+    path = tmp_path / f"{scenario}.yaml"
+    path.write_text(yaml.safe_dump(case, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_json_output_follows_contract(tmp_path: Path) -> None:
+    code, out = run("recommend", str(_case_file(tmp_path, "g1202r_after_alectinib")), "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    for key in ("case_id", "knowledge_version", "alterations", "options", "warnings", "suggested_tests"):
+        assert key in data
+    top = data["options"][0]
+    assert top["rank"] == 1 and top["drugs"] == ["lorlatinib"] and top["category"] == "alk_tki"
+    assert top["evidence"]["level"] and top["evidence"]["citations"]
+    assert top["availability"]["region"] and top["rationale"]
+    assert [o["rank"] for o in data["options"]] == list(range(1, len(data["options"]) + 1))
+    allowed = {"alk_tki", "alk_tki_combination", "chemotherapy", "chemoimmunotherapy", "local_therapy",
+               "clinical_trial", "best_supportive_care"}
+    assert {o["category"] for o in data["options"]} <= allowed
+
+
+def test_every_option_is_cited(tmp_path: Path) -> None:
+    for scenario in ("fl_untreated_no_brain_mets", "met_amp_after_alectinib", "sclc_transformation_after_alectinib"):
+        code, out = run("recommend", str(_case_file(tmp_path, scenario)), "--format", "json")
+        assert code == 0
+        for option in json.loads(out)["options"]:
+            assert option["evidence"]["citations"], option["name"]
+
+
+def test_expected_efficacy_from_a_cohort(tmp_path: Path) -> None:
+    code, out = run("recommend", str(_case_file(tmp_path, "fl_untreated_no_brain_mets")), "--format", "json")
+    data = json.loads(out)
+    alectinib = next(o for o in data["options"] if o["drugs"] == ["alectinib"])
+    trials = {e["trial_id"] for e in alectinib["expected_efficacy"]}
+    assert trials & {"alex", "alesia"}
+    assert any(e["endpoint"].startswith("PFS") for e in alectinib["expected_efficacy"])
+
+
+def test_chinese_output(tmp_path: Path) -> None:
+    code, out = run("recommend", str(_case_file(tmp_path, "g1202r_after_alectinib")), "--format", "json",
+                    "--lang", "zh")
+    assert code == 0
+    data = json.loads(out)
+    assert data["options"][0]["name"] == "洛拉替尼"
+    assert "临床" in data["disclaimer"]
+
+
+def test_region_override_changes_availability(tmp_path: Path) -> None:
+    path = _case_file(tmp_path, "fl_untreated_no_brain_mets")
+    _, cn = run("recommend", str(path), "--format", "json", "--region", "CN")
+    _, us = run("recommend", str(path), "--format", "json", "--region", "US")
+    cn_status = {o["drugs"][0]: o["availability"]["status"] for o in json.loads(cn)["options"] if len(o["drugs"]) == 1}
+    us_status = {o["drugs"][0]: o["availability"]["status"] for o in json.loads(us)["options"] if len(o["drugs"]) == 1}
+    assert cn_status["iruplinalkib"] == "approved" and us_status["iruplinalkib"] != "approved"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_human_formats(tmp_path: Path, fmt: str) -> None:
+    code, out = run("recommend", str(_case_file(tmp_path, "g1202r_after_alectinib")), "--format", fmt)
+    assert code == 0
+    assert "orlatinib" in out and ("decision support" in out)
+
+
+def test_explain_prints_rule_trace(tmp_path: Path) -> None:
+    code, out = run("explain", str(_case_file(tmp_path, "g1202r_after_alectinib")), "--json")
+    assert code == 0
+    trace = json.loads(out)["trace"]
+    rules = {step["rule"] for step in trace}
+    assert {"mutation_coverage_all_sensitive", "mutation_coverage_resistant"} <= rules
+    assert all(step["citations"] for step in trace)
+    code, out = run("explain", str(_case_file(tmp_path, "g1202r_after_alectinib")))
+    assert code == 0 and "mutation_coverage_all_sensitive" in out
+
+
+def test_demo_runs_a_full_case() -> None:
+    code, out = run("demo", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["case_id"] == "demo-001" and data["options"][0]["drugs"] == ["lorlatinib"]
+
+
+def test_batch_directory_one_json_line_per_case(tmp_path: Path) -> None:
+    for name in ("g1202r_after_alectinib", "fl_region_cn", "bad_unknown_drug"):
+        _case_file(tmp_path, name)
+    code, out = run("recommend", str(tmp_path))
+    lines = [json.loads(line) for line in out.strip().splitlines() if line.startswith("{")]
+    assert len(lines) == 3
+    assert sum("error" in line for line in lines) == 1
+    assert code == 2  # one case could not be read; the others were still answered
+
+
+def test_phenopacket_input() -> None:
+    code, out = run("recommend", str(DATA / "phenopacket_g1202r.json"), "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["alterations"][0]["normalized"] == "ALK p.G1202R"
+    assert data["options"][0]["drugs"] == ["lorlatinib"]
+    codes = {w["code"] for w in data["warnings"]}
+    assert "input_not_mapped" in codes
+    assert any("radiation" in item for item in data["interpretation"]["not_mapped_from_input"])
+
+
+BAD = [
+    ("not: [valid", "file", "invalid YAML"),
+    ('{"case_format": 1, "diagnosis": ', "file", "invalid JSON"),
+    ("", "file", "empty"),
+    ("- a list", "", "mapping"),
+    ("case_format: 1\ndiagnosis: {alk: {fusion: EML4-ALK}}\npatient: {age: old}\n", "patient.age", "integer"),
+    ("case_format: 1\ndiagnosis: {histology: adenocarcinoma}\n", "diagnosis.alk", "no ALK rearrangement"),
+    ("case_format: 1\ndiagnosis: {alk: {fusion: EML4-ALK}}\nhistory: [{regimen: [wonderinib]}]\n"
+     "current: {status: progression}\n", "history[0].regimen[0]", "unknown drug 'wonderinib'"),
+    ("case_format: 2\ndiagnosis: {alk: {fusion: EML4-ALK}}\n", "case_format", "not supported"),
+    ("case_format: 1\ndiagnosis: {alk: {fusion: EML4-ALK}}\ncurrent: {status: progression}\n", "current.status",
+     "history is empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "field", "message"), BAD, ids=[b[2] for b in BAD])
+def test_bad_input_exit_2_one_line(tmp_path: Path, text: str, field: str, message: str) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out = run("recommend", str(path))
+    assert code == 2
+    lines = [line for line in out.strip().splitlines() if line]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in out
+    code, out = run("recommend", str(path), "--format", "json")
+    assert code == 2
+    err = json.loads(out)["error"]
+    assert err["field"] == field and message in err["message"]
+
+
+def test_missing_file_and_bad_options(tmp_path: Path) -> None:
+    code, out = run("recommend", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "no such file" in out
+    path = _case_file(tmp_path, "fl_region_cn")
+    assert run("recommend", str(path), "--lang", "fr")[0] == 2
+    assert run("recommend", str(path), "--region", "XX")[0] == 2
