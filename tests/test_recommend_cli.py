@@ -54,7 +54,7 @@ def test_every_option_is_cited(tmp_path: Path) -> None:
 
 
 def test_expected_efficacy_from_a_cohort(tmp_path: Path) -> None:
-    code, out = run("recommend", str(_case_file(tmp_path, "fl_untreated_no_brain_mets")), "--format", "json")
+    _code, out = run("recommend", str(_case_file(tmp_path, "fl_untreated_no_brain_mets")), "--format", "json")
     data = json.loads(out)
     alectinib = next(o for o in data["options"] if o["drugs"] == ["alectinib"])
     trials = {e["trial_id"] for e in alectinib["expected_efficacy"]}

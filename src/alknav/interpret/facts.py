@@ -175,8 +175,8 @@ def _variant(case: Case, kb: KnowledgeBase) -> tuple[str | None, str | None]:
 def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
     regimens = resolve_drugs(case, kb)
     prior = [d for reg in regimens for d in reg]
-    tkis = [d for d in prior if kb.drugs[d].drug_class is s.DrugClass.alk_tki or
-            any(c.drug == d for m in kb.mutations.values() for c in m.calls)]
+    with_calls = kb.drugs_with_calls()
+    tkis = [d for d in prior if kb.drugs[d].drug_class is s.DrugClass.alk_tki or d in with_calls]
     current = None
     for reg in reversed(regimens):
         alk = [d for d in reg if d in tkis]
@@ -200,7 +200,8 @@ def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
         histology = transformed[0]
     variant, mismatch = _variant(case, kb)
     return CaseFacts(
-        case=case, region=case.patient.region.value, alterations=alts, regimens=regimens, prior_drugs=prior, prior_tkis=tkis,
+        case=case, region=case.patient.region.value, alterations=alts, regimens=regimens, prior_drugs=prior,
+        prior_tkis=tkis,
         current_tki=current, clones=clones, unphased=unphased, mechanisms=_match_mechanisms(alts, kb),
         fusion_variant=variant, variant_mismatch=mismatch, histology_now=histology,
         comorbidities={c.strip().lower().replace(" ", "_").replace("-", "_") for c in case.comorbidities},

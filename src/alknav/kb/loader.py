@@ -59,6 +59,13 @@ class KnowledgeBase:
     mutation_index: dict[frozenset[str], str] = field(repr=False, default_factory=dict)
     mutation_aliases: dict[str, str] = field(repr=False, default_factory=dict)
     residues: dict[int, str] = field(repr=False, default_factory=dict)  # ALK codon -> reference amino acid
+    derived: dict[str, Any] = field(repr=False, default_factory=dict)  # caches computed from this KB only
+
+    def drugs_with_calls(self) -> frozenset[str]:
+        """Drugs that at least one ALK mutation has a curated call for."""
+        if "drugs_with_calls" not in self.derived:
+            self.derived["drugs_with_calls"] = frozenset(c.drug for m in self.mutations.values() for c in m.calls)
+        return self.derived["drugs_with_calls"]  # type: ignore[no-any-return]
 
     @property
     def version(self) -> str:

@@ -82,6 +82,10 @@ def find_mutation(kb: KnowledgeBase, text: str) -> MutationMatch:
     parts = normalize_mutation(text)
     if not parts:
         raise LookupFailed("mutation", text)
+    whole = kb.mutation_aliases.get(normalize_name(text.strip()))  # e.g. "G1202R/L1196M" as written
+    if whole is not None:
+        return MutationMatch(text, parts, kb.mutations[whole], [], [])
+    parts = [p if p in kb.mutations else kb.mutation_aliases.get(normalize_name(p), p) for p in parts]
     exact = kb.mutation_index.get(frozenset(parts))
     unknown = [p for p in parts if p not in kb.mutations]
     components = [kb.mutations[p] for p in parts if p in kb.mutations] if len(parts) > 1 else []

@@ -18,7 +18,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "unmapped": "Not used from the input file (no mapping to the case format): {items}",
     },
     "zh": {
-        "disclaimer": "alknav 为临床决策支持工具，汇总有引文依据的证据，用于辅助而非取代主治医师及多学科肿瘤委员会的临床判断。",
+        "disclaimer": "alknav 为临床决策支持工具，汇总有引文依据的证据，"
+                      "用于辅助而非取代主治医师及多学科肿瘤委员会的临床判断。",
         "call_fact": "{clone} 对 {drug}：{call}（{detail}）",
         "sensitive": "敏感", "intermediate": "中度敏感", "resistant": "耐药", "unknown": "未知",
         "no_data": "无已整理的数据", "no_rationale": "默认纳入考虑；无规则为其加分。",

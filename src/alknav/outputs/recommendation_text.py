@@ -58,8 +58,8 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
         tt = Table(title=t(lang, "tests"), expand=True)
         tt.add_column("test")
         tt.add_column("why", overflow="fold")
-        for x in res.suggested_tests:
-            tt.add_row(x.test, x.why)
+        for test in res.suggested_tests:
+            tt.add_row(test.test, test.why)
         parts.append(tt)
     if trace:
         parts.append(trace_view(res))

@@ -31,7 +31,7 @@ def is_trial_agent(kb: KnowledgeBase, drug: s.Drug) -> bool:
     gilteritinib). Other investigational agents have nothing in the KB to rank them by."""
     if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
         return False
-    has_alk_calls = any(c.drug == drug.id for m in kb.mutations.values() for c in m.calls)
+    has_alk_calls = drug.id in kb.drugs_with_calls()
     return has_alk_calls or (drug.investigational and drug.generation == 4)
 
 

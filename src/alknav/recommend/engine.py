@@ -20,7 +20,7 @@ from alknav.outputs.i18n import disclaimer, t
 from alknav.recommend import result as r
 from alknav.recommend.candidates import Candidate, build_candidates
 from alknav.recommend.efficacy import expected_efficacy
-from alknav.recommend.rules import availability, candidate_matches, case_matches, is_candidate_rule
+from alknav.recommend.rules import availability, compiled_rules
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 _CATEGORY_RANK = {"alk_tki": 0, "alk_tki_combination": 1, "chemoimmunotherapy": 2, "chemotherapy": 3,
@@ -98,9 +98,12 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         warnings["input_not_mapped"] = r.Warning(
             code="input_not_mapped", severity="caution",
             message=t(lang, "unmapped", items="; ".join(map(str, unmapped))))
-    for rule in kb.rules.values():
-        if is_candidate_rule(rule) or not case_matches(rule, facts, kb):
+    rules = compiled_rules(kb)
+    live = [c for c in rules if c.case_matches(facts, kb)]  # each case condition is evaluated once
+    for compiled in live:
+        if compiled.per_candidate:
             continue
+        rule = compiled.rule
         offered.update(rule.then.offer)
         add_warning(rule, None)
         add_test(rule)
@@ -108,13 +111,14 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
                                  citations=_cites(kb, rule.refs)))
 
     scored = [_Scored(c) for c in build_candidates(kb, facts, offered)]
-    candidate_rules = [rule for rule in kb.rules.values() if is_candidate_rule(rule)]
+    candidate_rules = [c for c in live if c.per_candidate]
     for item in scored:
         cand = item.cand
         name = cand.name(lang)
-        for rule in candidate_rules:
-            if not candidate_matches(rule, cand, facts, kb):
+        for compiled in candidate_rules:
+            if not compiled.candidate_matches(cand, facts, kb):
                 continue
+            rule = compiled.rule
             item.score += rule.then.score
             if rule.then.exclude:
                 item.excluded.append(rule.description.zh if lang == "zh" else rule.description.en)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import Any
 
@@ -36,6 +37,10 @@ def _first_tki_months(facts: CaseFacts, limit: float) -> bool:
         stopped = entry.stopped_for.value if entry.stopped_for else None
         return stopped == "progression" and entry.months is not None and entry.months <= limit
     return False
+
+
+def _cns_level(drug: s.Drug) -> str:
+    return drug.cns_penetration.level.value if drug.cns_penetration is not None else "unknown"
 
 
 def _no_tki_covers(facts: CaseFacts, kb: KnowledgeBase) -> bool:
@@ -84,7 +89,7 @@ CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_generation_in": lambda v, c, f, kb: any(kb.drugs[d].generation in v for d in c.drugs),
     "candidate_coverage_in": lambda v, c, f, kb: c.coverage in v,
     "candidate_cns_in": lambda v, c, f, kb: any(
-        (kb.drugs[d].cns_penetration.level.value if kb.drugs[d].cns_penetration else "unknown") in v
+        _cns_level(kb.drugs[d]) in v
         for d in c.drugs if kb.drugs[d].drug_class is s.DrugClass.alk_tki or c.category == "clinical_trial"),
     "candidate_approved_in_region": lambda v, c, f, kb: all(
         _approved_in_region(kb, d, f.region) == "approved" for d in c.drugs) == v,
@@ -95,19 +100,37 @@ CANDIDATE_TESTS: dict[str, CandidateTest] = {
 }
 
 
-def is_candidate_rule(rule: s.Rule) -> bool:
-    return any(getattr(rule.when, k) is not None for k in CANDIDATE_TESTS)
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its conditions resolved to test functions once per knowledge base."""
+
+    rule: s.Rule
+    case_tests: tuple[tuple[CaseTest, Any], ...]
+    candidate_tests: tuple[tuple[CandidateTest, Any], ...]
+
+    @property
+    def per_candidate(self) -> bool:
+        return bool(self.candidate_tests)
+
+    def case_matches(self, facts: CaseFacts, kb: KnowledgeBase) -> bool:
+        return all(test(value, facts, kb) for test, value in self.case_tests)
+
+    def candidate_matches(self, cand: Candidate, facts: CaseFacts, kb: KnowledgeBase) -> bool:
+        return all(test(value, cand, facts, kb) for test, value in self.candidate_tests)
 
 
-def case_matches(rule: s.Rule, facts: CaseFacts, kb: KnowledgeBase) -> bool:
-    return all(test(getattr(rule.when, key), facts, kb)
-               for key, test in CASE_TESTS.items() if getattr(rule.when, key) is not None)
-
-
-def candidate_matches(rule: s.Rule, cand: Candidate, facts: CaseFacts, kb: KnowledgeBase) -> bool:
-    return case_matches(rule, facts, kb) and all(
-        test(getattr(rule.when, key), cand, facts, kb)
-        for key, test in CANDIDATE_TESTS.items() if getattr(rule.when, key) is not None)
+def compiled_rules(kb: KnowledgeBase) -> list[CompiledRule]:
+    if "rules" not in kb.derived:
+        out = []
+        for rule in kb.rules.values():
+            given = {k: v for k, v in rule.when.model_dump(exclude_none=True).items()}
+            out.append(CompiledRule(
+                rule,
+                tuple((CASE_TESTS[k], getattr(rule.when, k)) for k in given if k in CASE_TESTS),
+                tuple((CANDIDATE_TESTS[k], getattr(rule.when, k)) for k in given if k in CANDIDATE_TESTS),
+            ))
+        kb.derived["rules"] = out
+    return kb.derived["rules"]  # type: ignore[no-any-return]
 
 
 def availability(kb: KnowledgeBase, cand: Candidate, region: str) -> tuple[str, str]:
