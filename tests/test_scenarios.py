@@ -94,3 +94,14 @@ def test_check_can_fail(kb: KnowledgeBase) -> None:
     assert check(result, {"top_any_of": [["crizotinib"]]})
     assert check(result, {"warnings": ["pregnancy"]})
     assert check(result, {"excludes": [result.options[0].drugs]})
+
+
+def test_every_rule_is_exercised_by_a_scenario(kb: KnowledgeBase) -> None:
+    """A rule no scenario reaches is untested logic: add a scenario (with its sources) for it."""
+    fired: set[str] = set()
+    for path in SCENARIOS:
+        scenario = _load(path)
+        if scenario["expect"].get("error_field"):
+            continue
+        fired |= {step.rule for step in recommend(parse_case_data(scenario["case"]), kb).trace}
+    assert sorted(set(kb.rules) - fired) == []
