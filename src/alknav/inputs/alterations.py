@@ -220,7 +220,14 @@ def _split_changes(body: str) -> list[str]:
     return [p for p in re.split(r"\s*[/+;]\s*|\s*,\s*|\s+and\s+", body) if p]
 
 
-def _other_gene(inp: str, gene: str, rest: str) -> Alteration:
+def _mechanism_genes(kb: KnowledgeBase) -> frozenset[str]:
+    if "mechanism_genes" not in kb.derived:
+        genes = {m.gene.upper() for m in kb.mechanisms.values() if m.gene}
+        kb.derived["mechanism_genes"] = frozenset(genes | {"BCL2L11" if "BIM" in genes else "", "NRAS", "BRAF"})
+    return kb.derived["mechanism_genes"]  # type: ignore[no-any-return]
+
+
+def _other_gene(inp: str, gene: str, rest: str, kb: KnowledgeBase) -> Alteration:
     rest = rest.strip()
     if not rest:
         return Alteration(inp, gene, None, "unknown", False, reason=f"no alteration given for {gene}")
@@ -239,7 +246,8 @@ def _other_gene(inp: str, gene: str, rest: str) -> Alteration:
         change = _protein_change(rest)
     except _Unreadable as exc:
         return Alteration(inp, gene, None, "unknown", False, reason=str(exc))
-    return Alteration(inp, gene, f"{gene} p.{change}", "bypass_mutation", True, components=[change])
+    kind = "bypass_mutation" if gene in _mechanism_genes(kb) else "other_mutation"
+    return Alteration(inp, gene, f"{gene} p.{change}", kind, True, components=[change])
 
 
 def parse_alteration(item: Any, kb: KnowledgeBase) -> Alteration:
@@ -299,7 +307,7 @@ def _parse_text(inp: str, text: str, kb: KnowledgeBase) -> Alteration:
             return Alteration(inp, "ALK", "ALK fusion", "alk_fusion", True)
         return _mutation(inp, _split_changes(rest), kb, None)
     if GENE.match(head) and not _looks_alk(tokens[0]) and (rest or head.isupper()):
-        return _other_gene(inp, head, rest)
+        return _other_gene(inp, head, rest, kb)
     # no gene: ALK implied
     return _mutation(inp, _split_changes(text), kb, None)
 
@@ -312,7 +320,7 @@ def _structured(item: dict[str, Any], kb: KnowledgeBase) -> Alteration:
     if gene != "ALK":
         text = item.get("alteration") or " ".join(muts)
         try:
-            return _other_gene(inp, gene, str(text))
+            return _other_gene(inp, gene, str(text), kb)
         except _Unreadable as exc:
             return Alteration(inp, gene, None, "unknown", False, reason=str(exc))
     if item.get("alteration") and not muts:

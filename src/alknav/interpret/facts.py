@@ -124,7 +124,7 @@ def coverage(calls: list[CloneCall]) -> str:
     return "all_sensitive"
 
 
-def _match_mechanisms(alts: list[Alteration], kb: KnowledgeBase) -> list[s.Mechanism]:
+def match_mechanisms(alts: list[Alteration], kb: KnowledgeBase) -> list[s.Mechanism]:
     """Bypass, amplification and transformation alterations -> KB mechanisms (by gene and type)."""
     found: dict[str, s.Mechanism] = {}
     for alt in alts:
@@ -202,7 +202,7 @@ def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
     return CaseFacts(
         case=case, region=case.patient.region.value, alterations=alts, regimens=regimens, prior_drugs=prior,
         prior_tkis=tkis,
-        current_tki=current, clones=clones, unphased=unphased, mechanisms=_match_mechanisms(alts, kb),
+        current_tki=current, clones=clones, unphased=unphased, mechanisms=match_mechanisms(alts, kb),
         fusion_variant=variant, variant_mismatch=mismatch, histology_now=histology,
         comorbidities={c.strip().lower().replace(" ", "_").replace("-", "_") for c in case.comorbidities},
     )
