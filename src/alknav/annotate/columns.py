@@ -92,6 +92,8 @@ def annotate(alt: Alteration, kb: KnowledgeBase) -> dict[str, str]:
             row["ALKNAV_MECHANISM"] = ";".join(f"{m.mechanism_class.value}:{m.id}" for m in mechanisms)
             for m in mechanisms:
                 refs += m.refs
+            if alt.kind == "bypass_mutation" and alt.components:
+                row["ALKNAV_REASON"] = "gene-level match: whether this variant activates the pathway is not assessed"
         else:
             row["ALKNAV_REASON"] = "recognised, but no ALK resistance mechanism is curated for it"
     row["TX_CITATIONS"] = ";".join(dict.fromkeys(cite(kb, r) for r in refs if r in kb.references))

@@ -1,0 +1,183 @@
+"""MAF (GDC / cBioPortal / oncokb-annotator) reading and annotation, streamed with polars.
+
+Annotation never loads the file into Python objects: polars scans it lazily, the distinct
+(gene, protein change, classification) keys of genes alknav interprets are annotated once in
+Python, and a streaming left join appends the alknav columns to every row, in order, on the way to
+the output file. Rows of other genes get a reason instead of calls, so no row is ever dropped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+from alknav.annotate.columns import COLUMNS, annotate_alteration, empty_row
+from alknav.inputs.genomic.records import GenomicRecord, InputFileError
+from alknav.kb.loader import KnowledgeBase
+
+GENE = ("Hugo_Symbol", "HUGO_SYMBOL", "Gene", "gene")
+PROTEIN = ("HGVSp_Short", "Protein_Change", "HGVSp", "Amino_Acid_Change", "ALTERATION")
+SAMPLE = ("Tumor_Sample_Barcode", "SAMPLE_ID", "Sample_ID", "sample")
+CLASS = ("Variant_Classification",)
+# Classifications with no protein consequence alknav could interpret (vocabulary, not clinical facts).
+NON_CODING = frozenset({"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA", "lincRNA",
+                        "Splice_Region"})
+
+
+def _first(columns: list[str], names: tuple[str, ...]) -> str | None:
+    return next((c for c in names if c in columns), None)
+
+
+def relevant_genes(kb: KnowledgeBase) -> list[str]:
+    """ALK plus every gene a curated mechanism names (the only genes whose rows get calls)."""
+    genes = {"ALK"} | {m.gene.upper() for m in kb.mechanisms.values() if m.gene}
+    return sorted(genes)
+
+
+def _header(path: Path) -> tuple[list[str], int, bool]:
+    """Column names, number of leading '#' lines, and whether lines end in CRLF."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            skipped = 0
+            for raw in fh:
+                if raw.startswith(b"#"):
+                    skipped += 1
+                    continue
+                line = raw.decode("utf-8", errors="replace")
+                crlf = line.endswith("\r\n")
+                return line.rstrip("\r\n").split("\t"), skipped, crlf
+    except (EOFError, gzip.BadGzipFile, OSError) as exc:
+        raise InputFileError(str(path), None, f"cannot read ({exc})") from None
+    raise InputFileError(str(path), None, "empty file: no header line")
+
+
+def _check_columns(path: Path, columns: list[str], skipped: int) -> tuple[str, str, str | None, str | None]:
+    gene, protein = _first(columns, GENE), _first(columns, PROTEIN)
+    if gene is None or protein is None:
+        want = "a gene column (Hugo_Symbol) and a protein-change column (HGVSp_Short, HGVSp or Protein_Change)"
+        raise InputFileError(str(path), skipped + 1, f"not a MAF: need {want}; found {', '.join(columns[:12])}")
+    return gene, protein, _first(columns, SAMPLE), _first(columns, CLASS)
+
+
+def _source(path: Path, skipped: int) -> str | Path | io.BytesIO:
+    """polars scans plain files lazily; gzip is decompressed first (checked for truncation)."""
+    if path.suffix != ".gz":
+        return path
+    try:
+        with gzip.open(path, "rb") as fh:
+            return io.BytesIO(fh.read())
+    except (EOFError, gzip.BadGzipFile, OSError) as exc:
+        raise InputFileError(str(path), None, f"truncated or corrupt gzip ({exc})") from None
+
+
+def scan(path: Path) -> tuple[pl.LazyFrame, dict[str, str | None], int]:
+    columns, skipped, crlf = _header(path)
+    gene, protein, sample, vclass = _check_columns(path, columns, skipped)
+    lf = pl.scan_csv(_source(path, skipped), separator="\t", comment_prefix="#", quote_char=None,
+                     infer_schema=False, has_header=True, raise_if_empty=False)
+    if crlf:  # polars keeps the '\r' of Windows line endings in the last column
+        last = columns[-1]
+        lf = lf.with_columns(pl.col(last).str.strip_chars_end("\r"))
+    return lf, {"gene": gene, "protein": protein, "sample": sample, "class": vclass}, skipped
+
+
+def _alteration_text(gene: str, protein: str | None, vclass: str | None) -> tuple[str | None, str | None]:
+    if protein is None or not protein.strip() or protein.strip() in (".", "NA"):
+        if vclass in NON_CODING:
+            return None, f"no protein change ({vclass})"
+        return None, f"no protein change given{f' ({vclass})' if vclass else ''}"
+    text = protein.strip()
+    if vclass == "Silent" or text.endswith("="):
+        return None, "synonymous change"
+    if vclass and "Splice" in vclass and "_splice" in text:
+        return None, f"splice-site change {text}: no protein consequence alknav interprets"
+    return f"{gene} {text if text.startswith('p.') or ':' in text else 'p.' + text}", None
+
+
+class _BatchAnnotator:
+    """Annotates the rows of relevant genes inside a streaming polars query.
+
+    Each batch arrives as a struct of (gene, protein change, classification). Relevant rows are
+    found with a native `is_in`; only those few reach Python, and each distinct key is annotated
+    once (cached). All other rows take one constant string."""
+
+    def __init__(self, kb: KnowledgeBase, outside_reason: str) -> None:
+        self.kb = kb
+        self.genes = relevant_genes(kb)
+        self.cache: dict[tuple[str, str, str], str] = {}
+        self.outside = "\t".join(empty_row(outside_reason).values())
+
+    def _value(self, gene: str, protein: str | None, vclass: str | None) -> str:
+        key = (gene, protein or "", vclass or "")
+        if key not in self.cache:
+            text, reason = _alteration_text(gene.upper(), protein, vclass)
+            self.cache[key] = "\t".join(annotate_alteration(text, self.kb, reason).values())
+        return self.cache[key]
+
+    def __call__(self, batch: pl.Series) -> pl.Series:
+        frame = batch.struct.unnest()
+        mask = frame.to_series(0).str.to_uppercase().is_in(self.genes)
+        out = pl.repeat(self.outside, len(frame), eager=True, dtype=pl.String)
+        if mask.any():
+            rows = frame.filter(mask).iter_rows()
+            values = [self._value(r[0], r[1], r[2] if len(r) > 2 else None) for r in rows]
+            out = out.scatter(mask.arg_true(), values)
+        return out
+
+
+def annotate_maf(path: Path, out: Path, kb: KnowledgeBase) -> dict[str, int]:
+    """Write `path` with alknav's columns appended to every row, in one streaming pass.
+
+    The alknav columns travel as one tab-joined string column whose name is the tab-joined column
+    names, so the writer emits them as separate TSV columns without a join."""
+    lf, cols, skipped = scan(path)
+    fields = [c for c in (cols["gene"], cols["protein"], cols["class"]) if c]
+    annotator = _BatchAnnotator(kb, "gene outside alknav's scope (no curated ALK resistance role)")
+    lf = lf.with_columns(pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True)
+                         .alias("\t".join(COLUMNS)))
+    try:
+        lf.sink_csv(out, separator="\t", quote_style="never")
+    except pl.exceptions.ComputeError as exc:
+        raise _explain(path, skipped, exc) from None
+    return {"annotated_keys": len(annotator.cache)}
+
+
+def _explain(path: Path, skipped: int, exc: Exception) -> InputFileError:
+    """polars reports malformed rows without a line number; find the first such line."""
+    columns, _, _ = _header(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:  # type: ignore[operator]
+        for number, line in enumerate(fh, start=1):
+            if line.startswith("#") or number == skipped + 1:
+                continue
+            if line.rstrip("\r\n").count("\t") + 1 != len(columns):
+                return InputFileError(str(path), number, f"malformed row: {line.count(chr(9)) + 1} fields, "
+                                                         f"header has {len(columns)}")
+    return InputFileError(str(path), None, f"cannot read: {exc}")
+
+
+def read_maf(path: Path, kb: KnowledgeBase, *, sample: str | None = None) -> Iterator[GenomicRecord]:
+    """Records for the rows of relevant genes (for building cases); other genes are skipped here
+    because they carry nothing a case can use — `annotate_maf` still writes every row."""
+    lf, cols, skipped = scan(path)
+    lf = lf.with_row_index("_row", offset=skipped + 2)
+    gene_col = cols["gene"]
+    assert gene_col is not None
+    lf = lf.filter(pl.col(gene_col).str.to_uppercase().is_in(relevant_genes(kb)))
+    if sample is not None and cols["sample"]:
+        lf = lf.filter(pl.col(cols["sample"]) == sample)
+    wanted = ["_row", *[c for c in (gene_col, cols["protein"], cols["class"], cols["sample"]) if c]]
+    try:
+        frame = lf.select(wanted).collect()
+    except pl.exceptions.ComputeError as exc:
+        raise _explain(path, skipped, exc) from None
+    for row in frame.iter_rows(named=True):
+        gene = str(row[gene_col]).upper()
+        text, reason = _alteration_text(gene, row.get(cols["protein"] or ""), row.get(cols["class"] or ""))
+        yield GenomicRecord(file=str(path), line=int(row["_row"]), sample=row.get(cols["sample"] or ""),
+                            gene=gene, alteration=text, reason=reason, source="MAF protein change")
