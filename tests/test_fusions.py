@@ -167,10 +167,10 @@ def test_dna_intronic_breakpoint_needs_build(kb: KnowledgeBase) -> None:
     (rec,) = _read(path, kb, build="hg19")
     assert rec.alteration == "EML4-ALK fusion v1"
     assert rec.detail["partner_breakpoint_region"] == "intron" and rec.detail["alk_breakpoint_region"] == "intron"
-    # the same file read as GRCh38 lands outside both genes: no exons, no variant, but still a record
+    # the same file read as GRCh38 puts the EML4 breakpoint outside EML4: no variant, but still a record
     (rec38,) = _read(path, kb, build="GRCh38")
     assert rec38.alteration == "EML4-ALK fusion" and "variant" not in rec38.detail
-    assert "outside" in rec38.detail["alk_breakpoint_note"]
+    assert "outside EML4" in rec38.detail["partner_breakpoint_note"]
 
 
 def test_cbioportal_sv_synthetic(kb: KnowledgeBase) -> None:
@@ -265,6 +265,29 @@ def test_extra_fields_and_missing_file(kb: KnowledgeBase, tmp_path: Path) -> Non
         _read(tmp_path / "missing.tsv", kb)
 
 
+def test_not_utf8(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.tsv"
+    path.write_bytes((ARRIBA_HEADER + "\n").encode() + b"EML4\xe9\tALK\n")
+    with pytest.raises(InputFileError, match="UTF-8") as err:
+        _read(path, kb)
+    assert err.value.line == 2
+
+
+def test_intergenic_and_reciprocal_arriba_rows(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = tmp_path / "intergenic.tsv"
+    path.write_text("# SYNTHETIC\n" + ARRIBA_HEADER + "\n"
+                    "AC012345.1(1200),LINC01234(340)\tALK\t./+\t-/+\t2:50000000\t2:29446394\t.\tsplice-site\t"
+                    "translocation\t2\t2\t1\n"
+                    "ALK\tEML4\t-/-\t+/-\t2:29446208\t2:42522521\tsplice-site\tsplice-site\tinversion\t1\t1\t0\n"
+                    "ALK\tALK\t-/-\t-/-\t2:29446208\t2:29500000\tsplice-site\t.\tdeletion\t1\t1\t0\n")
+    inter, recip, intra = _read(path, kb, build="GRCh37")
+    assert inter.alteration == "ALK fusion" and inter.detail["gene5_input"].startswith("AC012345.1")
+    assert inter.detail["alk_exon"] == "20"
+    assert recip.alteration == "ALK-EML4 fusion" and "5'" in recip.detail["alk_position"]
+    assert "variant" not in recip.detail and recip.detail["partner_exon"] == "13"
+    assert intra.alteration is None and "intragenic" in (intra.reason or "") and intra.gene == "ALK"
+
+
 # --------------------------------------------------------------------------- real files (shared/testdata)
 
 
@@ -335,6 +358,28 @@ _HEADERS = st.sampled_from([
     "Site2_Position\tNCBI_Build", "Tumor_Sample_Barcode\tGeneA\tGeneB\tSv_Type", ""])
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["EML4", "ALK", "KIF5B", "NTRK1", "", "X(1),Y(2)"]),
+                               st.sampled_from(["ALK", "EML4", "RET", ""]),
+                               st.sampled_from(["2", "chr2", "10", "", "chrX"]),
+                               st.integers(min_value=-5, max_value=60_000_000),
+                               st.integers(min_value=29_190_000, max_value=29_450_000)), max_size=6),
+       build=st.sampled_from([None, "GRCh37", "GRCh38"]))
+def test_random_breakpoints_never_crash(kb: KnowledgeBase, rows: list[tuple[str, str, str, int, int]],
+                                        build: str | None) -> None:
+    body = "".join(f"{g1}\t{g2}\t+/+\t-/+\t{c}:{p1}\t2:{p2}\t.\t.\t.\t1\t1\t1\n" for g1, g2, c, p1, p2 in rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "random.tsv"
+        path.write_text(ARRIBA_HEADER + "\n" + body)
+        try:
+            recs = _read(path, kb, **({"build": build} if build else {}))
+        except InputFileError as exc:
+            assert "build" in exc.message
+            return
+        assert len(recs) == len(rows)
+        _well_formed(recs, kb)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(header=_HEADERS, lines=st.lists(_LINE, max_size=8), build=st.sampled_from([None, "GRCh37", "GRCh38"]))
 def test_random_lines_never_crash(kb: KnowledgeBase, header: str, lines: list[str], build: str | None) -> None:
@@ -346,6 +391,7 @@ def test_random_lines_never_crash(kb: KnowledgeBase, header: str, lines: list[st
         except InputFileError as exc:
             assert exc.file == str(path)
             return
-        data = [ln for ln in path.read_text(newline="").split("\n")[1:] if ln.strip()]
+        with path.open(newline="") as fh:
+            data = [ln for ln in fh.read().split("\n")[1:] if ln.strip()]
         assert len(recs) == len(data)
         _well_formed(recs, kb)

@@ -30,6 +30,10 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Browse and check the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+cohort_app = typer.Typer(help="Recommend for, and summarise, whole cohorts of genomic files.", no_args_is_help=True)
+app.add_typer(cohort_app, name="cohort")
+case_app = typer.Typer(help="Build case files.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
 
 KbDir = Annotated[
     Path | None,
@@ -332,6 +336,148 @@ def demo_cmd(fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None) -> 
     if fmt == "text":
         print(path.read_text(encoding="utf-8"))
     _print_result(res, fmt)
+
+
+Files = Annotated[list[Path] | None, typer.Option(exists=True, dir_okay=False)]
+Build = Annotated[str | None, typer.Option("--build", help="GRCh37 or GRCh38 (detected when omitted)")]
+Reference = Annotated[Path | None, typer.Option("--reference", help="reference FASTA the VCF was called on",
+                                                exists=True, dir_okay=False)]
+MinCopies = Annotated[float | None, typer.Option("--min-copies", help="absolute copy number called amplification "
+                                                                       "(absolute CN tables only; default 6)")]
+Clinical = Annotated[Path | None, typer.Option("--clinical", help="per-sample clinical TSV (docs/clinical-tsv.md)",
+                                               exists=True, dir_okay=False)]
+
+
+def _inputs(maf: list[Path] | None, vcf: list[Path] | None, fusions: list[Path] | None, cna: list[Path] | None,
+            clinical: Path | None, build: str | None, reference: Path | None, min_copies: float | None,
+            alk_positive: bool = False) -> Any:
+    from alknav.cohort.assemble import Inputs
+
+    _check_choice(build, ("GRCh37", "GRCh38"), "--build", False)
+    if not any((maf, vcf, fusions, cna)) and clinical is None:
+        _fail("give at least one input: --maf, --vcf, --fusions, --cna or --clinical")
+    return Inputs(maf=maf or [], vcf=vcf or [], fusions=fusions or [], cna=cna or [], clinical=clinical,
+                  build=build, reference=reference, min_copies=min_copies, alk_positive=alk_positive)
+
+
+@app.command("annotate")
+def annotate_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="annotated output file (TSV)")],
+    maf: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="MAF file")] = None,
+    vcf: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="VCF (.vcf or .vcf.gz)")] = None,
+    fusions: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="Arriba, STAR-Fusion, cBioPortal SV or oncokb fusion file")] = None,
+    cna: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="copy-number table")] = None,
+    clinical: Clinical = None, build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
+    kb_dir: KbDir = None,
+) -> None:
+    """Add alknav's columns (alteration, mechanism, per-drug calls, levels, citations) to every input row."""
+    given = [x for x in (maf, vcf, fusions, cna) if x is not None]
+    if len(given) != 1:
+        _fail("annotate takes exactly one of --maf, --vcf, --fusions or --cna")
+    inputs = _inputs([maf] if maf else None, [vcf] if vcf else None, [fusions] if fusions else None,
+                     [cna] if cna else None, clinical, build, reference, min_copies)
+    kb = _load(kb_dir)
+    try:
+        extra = _clinical_columns(clinical)
+        if maf is not None:
+            from alknav.inputs.genomic.maf import annotate_maf
+
+            counts = annotate_maf(maf, output, kb, extra=extra)
+        else:
+            from alknav.annotate.records_tsv import write_records
+
+            counts = write_records(inputs.records(kb), kb, output, extra=extra)
+    except AlknavError as exc:
+        _fail(str(exc), field=getattr(exc, "field", ""))
+    print(f"alknav: wrote {output} ({', '.join(f'{k} {v}' for k, v in counts.items())})", file=sys.stderr)
+
+
+def _clinical_columns(clinical: Path | None) -> dict[str, dict[str, str]]:
+    if clinical is None:
+        return {}
+    from alknav.inputs.genomic.clinical import read_clinical
+
+    rows = read_clinical(clinical)
+    return {s: {"PRIOR_THERAPIES": r.get("PRIOR_THERAPIES"), "CURRENT_HISTOLOGY": r.get("CURRENT_HISTOLOGY")}
+            for s, r in rows.items()}
+
+
+@cohort_app.command("recommend")
+def cohort_recommend(
+    output: Annotated[Path, typer.Option("-o", "--output", help="output folder", file_okay=False)],
+    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
+    alk_positive: Annotated[bool, typer.Option(
+        "--alk-positive", help="every sample is ALK-positive by cohort definition (when no fusion file says so)")] = False,
+    lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
+) -> None:
+    """One case per sample from the files, a recommendation for each: recommendations.jsonl + summary.tsv."""
+    from alknav.cohort.run import recommend_cohort
+
+    inputs = _inputs(maf, vcf, fusions, cna, clinical, build, reference, min_copies, alk_positive)
+    kb = _load(kb_dir)
+    try:
+        counts = recommend_cohort(inputs, kb, output, lang=lang, region=region)
+    except AlknavError as exc:
+        _fail(str(exc), field=getattr(exc, "field", ""))
+    print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('error', 0)} could not be read; "
+          f"see {output / 'summary.tsv'}", file=sys.stderr)
+
+
+@cohort_app.command("summarize")
+def cohort_summarize(
+    output: Annotated[Path, typer.Option("-o", "--output", help="output folder", file_okay=False)],
+    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
+    alk_positive: Annotated[bool, typer.Option("--alk-positive")] = False,
+    figure: Annotated[str, typer.Option(help="png or svg")] = "png", kb_dir: KbDir = None,
+) -> None:
+    """Frequencies of resistance mechanisms by prior therapy, as a table and a figure."""
+    from alknav.cohort.run import summarize_cohort
+
+    _check_choice(figure, ("png", "svg"), "--figure", False)
+    inputs = _inputs(maf, vcf, fusions, cna, clinical, build, reference, min_copies, alk_positive)
+    kb = _load(kb_dir)
+    try:
+        info = summarize_cohort(inputs, kb, output, fmt=figure)
+    except AlknavError as exc:
+        _fail(str(exc), field=getattr(exc, "field", ""))
+    print(f"alknav: {info['samples']} sample(s) in {info['groups']} group(s); figure {info['figure']}",
+          file=sys.stderr)
+
+
+@case_app.command("from-files")
+def case_from_files(
+    sample: Annotated[str, typer.Option(help="sample identifier as in the files")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="case file to write (YAML)")],
+    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
+    alk_positive: Annotated[bool, typer.Option("--alk-positive")] = False, kb_dir: KbDir = None,
+) -> None:
+    """Assemble one contract case file from a sample's files, for review and editing."""
+    import yaml
+
+    from alknav.cohort.assemble import build_cases
+
+    inputs = _inputs(maf, vcf, fusions, cna, clinical, build, reference, min_copies, alk_positive)
+    kb = _load(kb_dir)
+    try:
+        cases = build_cases(inputs, kb, only=sample)
+    except AlknavError as exc:
+        _fail(str(exc), field=getattr(exc, "field", ""))
+    if sample not in cases:
+        _fail(f"sample '{sample}' is in none of the files", field="sample")
+    item = cases[sample]
+    header = ["# Case assembled by 'alknav case from-files'. Review before use: edit history, status and CNS.",
+              "# provenance: where each alteration came from"]
+    header += [f"#   {p['alteration']}  <-  {p['file']}:{p['line']} ({p['source']})" for p in item.provenance]
+    if item.not_used:
+        header.append(f"# {len(item.not_used)} row(s) of this sample carried no usable alteration, e.g.:")
+        header += [f"#   {n['file']}:{n['line']} {n['gene']}: {n['reason']}" for n in item.not_used[:10]]
+    text = "\n".join(header) + "\n" + yaml.safe_dump(item.case, allow_unicode=True, sort_keys=False)
+    output.write_text(text, encoding="utf-8")
+    print(f"alknav: wrote {output}", file=sys.stderr)
 
 
 def main() -> None:

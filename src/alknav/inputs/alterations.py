@@ -239,7 +239,8 @@ def _other_gene(inp: str, gene: str, rest: str, kb: KnowledgeBase) -> Alteration
         return Alteration(inp, gene, f"{gene} amplification", "bypass_amplification", True,
                           copy_number=float(cn.group(1)) if cn else None)
     if _FUSION.match(rest) or re.match(r"^[A-Z0-9]+-[A-Z0-9]+( fusion)?$", rest):
-        return Alteration(inp, gene, f"{gene} fusion", "bypass_fusion", True, detail=rest)
+        kind = "bypass_fusion" if gene in _mechanism_genes(kb) else "other_fusion"
+        return Alteration(inp, gene, f"{gene} fusion", kind, True, detail=rest)
     if re.match(r"^(deletion polymorphism|deletion|loss|del)$", rest, re.I):
         return Alteration(inp, gene, f"{gene} {rest.lower()}", "bypass_mutation", True)
     try:
@@ -292,7 +293,9 @@ def _parse_text(inp: str, text: str, kb: KnowledgeBase) -> Alteration:
             partner = b if a == "ALK" else a
             return Alteration(inp, "ALK", f"{a}-{b} fusion", "alk_fusion", True, partner=partner,
                               detail=fm.group("var"))
-        return Alteration(inp, b, f"{a}-{b} fusion", "bypass_fusion", True, partner=a)
+        genes = _mechanism_genes(kb)
+        kind = "bypass_fusion" if a in genes or b in genes else "other_fusion"
+        return Alteration(inp, b if b in genes or a not in genes else a, f"{a}-{b} fusion", kind, True, partner=a)
     tokens = text.split(" ", 1)
     head = tokens[0].upper()
     rest = tokens[1] if len(tokens) > 1 else ""

@@ -198,7 +198,7 @@ class AlkModel:
         ref, alt = ref.upper(), alt.upper()
         if reference is not None:
             genomic = reference.plus_bases(pos, pos + len(ref) - 1)
-            if genomic != ref:
+            if len(genomic) != len(ref) or any(g not in ("N", r) for g, r in zip(genomic, ref, strict=True)):
                 raise RefMismatch(build, pos, self.c_of(build, pos), genomic, ref, f"reference {reference.path.name}")
         if len(ref) != len(alt):
             raise NotTranslated("an insertion/deletion in ALK: without VEP/SnpEff annotation alknav translates only "

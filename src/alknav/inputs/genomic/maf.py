@@ -130,7 +130,8 @@ class _BatchAnnotator:
         return out
 
 
-def annotate_maf(path: Path, out: Path, kb: KnowledgeBase) -> dict[str, int]:
+def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
+                 extra: dict[str, dict[str, str]] | None = None) -> dict[str, int]:
     """Write `path` with alknav's columns appended to every row, in one streaming pass.
 
     The alknav columns travel as one tab-joined string column whose name is the tab-joined column
@@ -140,6 +141,11 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase) -> dict[str, int]:
     annotator = _BatchAnnotator(kb, "gene outside alknav's scope (no curated ALK resistance role)")
     lf = lf.with_columns(pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True)
                          .alias("\t".join(COLUMNS)))
+    if extra and cols["sample"]:  # per-sample clinical columns, joined in order (small table)
+        names = sorted({c for v in extra.values() for c in v})
+        table = pl.DataFrame([{cols["sample"]: k, **{n: v.get(n, "") for n in names}} for k, v in extra.items()],
+                             schema={cols["sample"]: pl.String, **{n: pl.String for n in names}})
+        lf = lf.join(table.lazy(), on=cols["sample"], how="left", maintain_order="left")
     try:
         lf.sink_csv(out, separator="\t", quote_style="never")
     except pl.exceptions.ComputeError as exc:
@@ -151,7 +157,7 @@ def _explain(path: Path, skipped: int, exc: Exception) -> InputFileError:
     """polars reports malformed rows without a line number; find the first such line."""
     columns, _, _ = _header(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, start=1):
             if line.startswith("#") or number == skipped + 1:
                 continue

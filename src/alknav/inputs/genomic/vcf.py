@@ -380,10 +380,15 @@ def _index_lines(ctx: _Context) -> Iterator[tuple[int, str]] | None:
         if index.stat().st_mtime < ctx.path.stat().st_mtime - 1:
             ctx.access = f"full scan ({index.name} is older than the VCF)"
             return None
+        with open(ctx.path, "rb") as fh:
+            block = fh.read(16)
+        if block[:4] != b"\x1f\x8b\x08\x04" or block[12:14] != b"BC":
+            ctx.access = f"full scan (not bgzip-compressed, so {index.name} cannot be used)"
+            return None
         import pysam
 
         tbx: Any = pysam.TabixFile(str(ctx.path), index=str(index))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, NotImplementedError) as exc:
         ctx.access = f"full scan ({index.name} unusable: {exc})"
         return None
     builds = [ctx.build] if ctx.build else sorted(ctx.model.builds)
@@ -400,7 +405,7 @@ def _fetch(ctx: _Context, tbx: Any, contigs: list[str], start: int, end: int) ->
         for contig in contigs:
             for text in tbx.fetch(contig, start - 1, end):
                 yield 0, text.rstrip("\r\n")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, NotImplementedError) as exc:
         raise InputFileError(ctx.name, None, f"reading through the tabix index failed: {exc}") from exc
     finally:
         tbx.close()
@@ -609,7 +614,8 @@ def _alk(ctx: _Context, n: int, chrom: str, pos: int, ref: str, alt: str) -> _Al
         return _Allele("ALK", None, str(exc), "", {})
     except RefMismatch as exc:
         raise InputFileError(ctx.name, n or None, f"{chrom}:{pos} {exc} ({ctx.build_source})") from exc
-    detail = {"hgvs_c": change.hgvs_c, "hgvs_p": change.hgvs_p, "transcript": ctx.model.refseq}
+    detail = {"hgvs_c": change.hgvs_c, "hgvs_p": change.hgvs_p, "transcript": ctx.model.refseq,
+              "build_from": ctx.build_source}
     if not change.nonsynonymous:
         return _Allele("ALK", None, f"synonymous: ALK {change.hgvs_p} does not change the protein", change.source,
                        detail)
