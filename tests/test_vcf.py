@@ -392,3 +392,25 @@ def test_random_lines_only_raise_input_file_error(kb: KnowledgeBase, lines: list
         data_lines = {n for n, text in enumerate((head + "\n".join(lines)).split("\n"), 1)
                       if text.strip() and n > head.count("\n")}
         assert {r.line for r in recs} == data_lines  # nothing dropped
+
+
+def test_header_with_two_builds_is_an_error(kb: KnowledgeBase, tmp_path: Path) -> None:
+    vcf = tmp_path / "two.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##reference=file:///refs/hg38.fa\n" + HEADER37.split("\n", 1)[1])
+    with pytest.raises(InputFileError, match="header names two builds: GRCh37") as err:
+        read(vcf, kb)
+    assert err.value.line == 3
+
+
+def test_unknown_build_outside_the_kinase_gives_a_reason(kb: KnowledgeBase, tmp_path: Path) -> None:
+    vcf = tmp_path / "nobuild.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n2\t29447000\t.\tA\tG\t.\t.\t.\n")
+    (rec,) = read(vcf, kb)
+    assert rec.alteration is None and "build unknown" in (rec.reason or "") and rec.gene == "ALK"
+    (rec,) = read(vcf, kb, build="GRCh37")
+    assert "intron 19" in (rec.reason or "")
+
+
+@pytest.mark.skipif(not (SHARED / "testdata" / "vcf").is_dir(), reason="shared/testdata/vcf not present")
+def test_genes_filter_drops_other_annotated_genes(kb: KnowledgeBase) -> None:
+    assert read(SHARED / "testdata" / "vcf" / "bcftools_split-vep.5.vep.grch37.vcf", kb, genes={"KRAS"}) == []

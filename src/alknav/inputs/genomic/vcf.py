@@ -107,7 +107,8 @@ class Header:
         if len(builds) > 1:
             by = {b: (ln, what) for b, ln, what in self.evidence}
             (b1, (l1, w1)), (b2, (l2, w2)) = sorted(by.items())
-            raise InputFileError(self.file, l2, f"header names two builds: {b1} ({w1}, line {l1}) and {b2} ({w2})")
+            raise InputFileError(self.file, max(l1, l2), f"header names two builds: {b1} ({w1}, line {l1}) and "
+                                                         f"{b2} ({w2}, line {l2})")
         if not builds:
             return None, ""
         b, ln, what = self.evidence[0]
@@ -318,6 +319,14 @@ class _Context:
     sample: str | None
     access: str
     references: dict[str, ReferenceCds] = field(default_factory=dict)
+    parsed: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # text -> (normalized, reason)
+
+    def understood(self, text: str) -> tuple[str | None, str | None]:
+        """parse_alteration, once per distinct text: (normalized, None) or (None, why not)."""
+        if text not in self.parsed:
+            alt = parse_alteration(text, self.kb)
+            self.parsed[text] = (alt.normalized or text, None) if alt.recognized else (None, alt.reason)
+        return self.parsed[text]
 
     @property
     def alk_only(self) -> bool:
@@ -333,7 +342,15 @@ def _normal_build(value: str, name: str) -> str:
 
 def read_vcf(path: Path, kb: KnowledgeBase, *, build: str | None = None, reference: Path | None = None,
              genes: set[str] | None = None, sample: str | None = None) -> Iterator[GenomicRecord]:
-    """Read a VCF. ``genes`` restricts the records read (ALK jumps through a tabix index when one exists)."""
+    """Read a VCF (plain or gzip/bgzip) into GenomicRecords.
+
+    ``build``: GRCh37/hg19 or GRCh38/hg38; otherwise taken from the header (##contig lengths, ##reference,
+    assembly names) or, failing that, from the first ALK REF that fits one build's kinase CDS.
+    ``reference``: a FASTA of that build; ALK outside c.3173-4164 is then translated from it.
+    ``genes``: read only these genes. For ALK alone, a .tbi/.csi index next to the file is used to jump to
+    the ALK span; records read that way carry line 0 (unknown). Otherwise the file is scanned.
+    ``sample``: report only this sample column. Every record's ``detail["access"]`` says how it was read.
+    """
     path = Path(path)
     name = str(path)
     model = alk_model(kb)
@@ -484,8 +501,12 @@ def _records(ctx: _Context, n: int, text: str) -> Iterator[GenomicRecord]:
 
 
 def genes_skip(ctx: _Context, res: _Allele) -> bool:
-    """Annotated records of genes outside ``genes`` are not part of the selection."""
-    return ctx.genes is not None and res.gene is not None and res.gene.upper() not in ctx.genes
+    """Records outside ``genes`` are not part of the selection; an unannotated record of unknown gene is kept."""
+    if ctx.genes is None:
+        return False
+    if res.gene is None:
+        return "annotation" in res.detail  # annotated, but in no gene (intergenic, regulatory)
+    return res.gene.upper() not in ctx.genes
 
 
 def _near_alk(ctx: _Context, pos: int) -> bool:
@@ -596,11 +617,10 @@ def _from_annotation(ctx: _Context, c: Consequence) -> _Allele:
     if p.endswith("="):
         return _Allele(gene, None, f"synonymous: {c.gene} {p} does not change the protein", c.source, detail)
     text = f"{c.gene} {p}"
-    alt = parse_alteration(text, ctx.kb)
-    if not alt.recognized:
-        return _Allele(gene, None, f"{c.source} gives {text}, which alknav does not read: {alt.reason}", c.source,
-                       detail)
-    return _Allele(gene, alt.normalized or text, None, c.source, detail)
+    normalized, why = ctx.understood(text)
+    if normalized is None:
+        return _Allele(gene, None, f"{c.source} gives {text}, which alknav does not read: {why}", c.source, detail)
+    return _Allele(gene, normalized, None, c.source, detail)
 
 
 def _alk(ctx: _Context, n: int, chrom: str, pos: int, ref: str, alt: str) -> _Allele:
@@ -621,11 +641,10 @@ def _alk(ctx: _Context, n: int, chrom: str, pos: int, ref: str, alt: str) -> _Al
                        detail)
     text = f"ALK p.{change.nonsynonymous[0]}" if len(change.nonsynonymous) == 1 else \
         f"ALK p.[{';'.join(change.nonsynonymous)}]"
-    parsed = parse_alteration(text, ctx.kb)
-    if not parsed.recognized:
-        return _Allele("ALK", None, f"translated to {text}, which alknav does not read: {parsed.reason}",
-                       change.source, detail)
-    return _Allele("ALK", parsed.normalized or text, None, change.source, detail)
+    normalized, why = ctx.understood(text)
+    if normalized is None:
+        return _Allele("ALK", None, f"translated to {text}, which alknav does not read: {why}", change.source, detail)
+    return _Allele("ALK", normalized, None, change.source, detail)
 
 
 def _reference(ctx: _Context, build: str) -> ReferenceCds | None:

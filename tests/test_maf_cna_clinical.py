@@ -1,0 +1,186 @@
+"""MAF annotation (streamed), copy-number and clinical tables: every row kept, errors located."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alknav.annotate.columns import COLUMNS
+from alknav.inputs.genomic.clinical import read_clinical
+from alknav.inputs.genomic.cna import read_cna
+from alknav.inputs.genomic.maf import annotate_maf, read_maf
+from alknav.inputs.genomic.records import InputFileError
+from alknav.kb.loader import KnowledgeBase
+from tests.conftest import SHARED
+
+DATA = Path(__file__).parent / "data" / "cohort"
+ONCOKB = SHARED / "testdata" / "oncokb-annotator-examples"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        lines = [ln for ln in fh if not ln.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def test_annotate_keeps_every_row_in_order(kb: KnowledgeBase, tmp_path: Path) -> None:
+    out = tmp_path / "out.maf"
+    annotate_maf(DATA / "cohort.maf", out, kb)
+    source, annotated = _rows(DATA / "cohort.maf"), _rows(out)
+    assert len(annotated) == len(source)
+    assert [r["Hugo_Symbol"] for r in annotated] == [r["Hugo_Symbol"] for r in source]
+    assert set(COLUMNS) <= set(annotated[0])
+    g1202r = annotated[0]
+    assert g1202r["ALKNAV_ALTERATION"] == "ALK p.G1202R" and "lorlatinib" in g1202r["ALKNAV_SENSITIVE"]
+    assert "crizotinib" in g1202r["ALKNAV_RESISTANT"] and g1202r["TX_CITATIONS"].startswith(("doi:", "pmid:"))
+    tp53 = annotated[1]
+    assert tp53["ANNOTATED"] == "False" and "outside" in tp53["ALKNAV_REASON"]
+    silent = next(r for r in annotated if r["Variant_Classification"] == "Silent")
+    assert silent["ALKNAV_RECOGNIZED"] == "False" and "synonymous" in silent["ALKNAV_REASON"]
+
+
+@pytest.mark.skipif(not ONCOKB.exists(), reason="../shared not present")
+def test_annotate_oncokb_example_maf(kb: KnowledgeBase, tmp_path: Path) -> None:
+    out = tmp_path / "out.maf"
+    annotate_maf(ONCOKB / "example_maf.txt", out, kb)
+    rows = _rows(out)
+    assert len(rows) == len(_rows(ONCOKB / "example_maf.txt"))
+    kras = [r for r in rows if r["Hugo_Symbol"] == "KRAS"]
+    assert kras and all(r["ALKNAV_KIND"] == "bypass_mutation" for r in kras)
+    assert all(r["ALKNAV_MECHANISM"].startswith("alk_independent") for r in kras)
+
+
+def test_gzip_and_crlf_maf(kb: KnowledgeBase, tmp_path: Path) -> None:
+    text = (DATA / "cohort.maf").read_text().replace("\n", "\r\n")
+    crlf = tmp_path / "crlf.maf"
+    crlf.write_text(text, newline="")
+    out = tmp_path / "a.maf"
+    annotate_maf(crlf, out, kb)
+    rows = _rows(out)
+    assert rows[0]["NCBI_Build"] == "GRCh38" and rows[0]["ALKNAV_ALTERATION"] == "ALK p.G1202R"
+    gz = tmp_path / "c.maf.gz"
+    gz.write_bytes(gzip.compress((DATA / "cohort.maf").read_bytes()))
+    annotate_maf(gz, tmp_path / "b.maf", kb)
+    assert len(_rows(tmp_path / "b.maf")) == len(rows)
+
+
+def test_read_maf_records_have_line_numbers(kb: KnowledgeBase) -> None:
+    records = list(read_maf(DATA / "cohort.maf", kb))
+    first = records[0]
+    assert (first.line, first.sample, first.alteration) == (4, "P1", "ALK p.G1202R")
+    assert all(r.gene != "TP53" for r in records)
+    assert any(r.alteration is None and "synonymous" in (r.reason or "") for r in records)
+
+
+@pytest.mark.parametrize(("content", "line", "message"), [
+    ("", None, "empty file"),
+    ("Gene_Name\tChange\nALK\tG1202R\n", 1, "not a MAF"),
+    ("Hugo_Symbol\tHGVSp_Short\tTumor_Sample_Barcode\nALK\tp.G1202R\tS1\nALK\tp.L1196M\tS2\textra\n", 3,
+     "malformed row"),
+])
+def test_bad_maf(kb: KnowledgeBase, tmp_path: Path, content: str, line: int | None, message: str) -> None:
+    path = tmp_path / "bad.maf"
+    path.write_text(content)
+    with pytest.raises(InputFileError) as info:
+        annotate_maf(path, tmp_path / "out.maf", kb)
+    assert message in info.value.message and info.value.line == line
+
+
+def test_short_row_is_kept_with_empty_trailing_fields(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """polars reads a row with too few fields as empty trailing fields: the row still comes out."""
+    path = tmp_path / "short.maf"
+    path.write_text("Hugo_Symbol\tTumor_Sample_Barcode\tHGVSp_Short\nALK\tS1\tp.G1202R\nALK\tS2\n")
+    annotate_maf(path, tmp_path / "out.maf", kb)
+    rows = _rows(tmp_path / "out.maf")
+    assert len(rows) == 2 and rows[1]["ALKNAV_RECOGNIZED"] == "False"
+    assert "no protein change" in rows[1]["ALKNAV_REASON"]
+
+
+def test_truncated_gzip_maf(kb: KnowledgeBase, tmp_path: Path) -> None:
+    data = gzip.compress((DATA / "cohort.maf").read_bytes() * 50)
+    path = tmp_path / "cut.maf.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputFileError) as info:
+        annotate_maf(path, tmp_path / "out.maf", kb)
+    assert "gzip" in str(info.value) or "cannot read" in str(info.value)
+
+
+def test_cna_discrete_matrix_and_long(tmp_path: Path) -> None:
+    matrix = tmp_path / "m.tsv"
+    matrix.write_text("Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\nMET\t4233\t2\t0\nALK\t238\t1\t-2\nEGFR\t1956\t0\t0\n")
+    records = list(read_cna(matrix))
+    alts = {(r.sample, r.gene): r.alteration for r in records}
+    assert alts[("S1", "MET")] == "MET amplification" and alts[("S2", "ALK")] == "ALK deletion"
+    assert alts[("S1", "ALK")] is None
+    egfr = [r for r in records if r.gene == "EGFR"]
+    assert len(egfr) == 1 and egfr[0].reason == "no copy-number change in any sample"
+    absolute = tmp_path / "abs.tsv"
+    absolute.write_text("Tumor_Sample_Barcode\tHugo_Symbol\tcopy_number\nS1\tMET\t9\nS2\tMET\t4\nS3\tMET\t2\n")
+    calls = {r.sample: r.alteration for r in read_cna(absolute)}
+    assert calls == {"S1": "MET amplification", "S2": None, "S3": None}
+    assert {r.sample: r.alteration for r in read_cna(absolute, min_copies=4)}["S2"] == "MET amplification"
+
+
+@pytest.mark.skipif(not ONCOKB.exists(), reason="../shared not present")
+def test_cna_oncokb_examples() -> None:
+    matrix = list(read_cna(ONCOKB / "example_cna.txt"))
+    assert any(r.alteration == "MET amplification" for r in matrix)
+    long = list(read_cna(ONCOKB / "example_individual_cna.txt"))
+    assert len(long) == 12  # every data row, including words such as Amplification and Loss
+
+
+@pytest.mark.parametrize(("content", "line", "message"), [
+    ("", None, "empty file"),
+    ("Sample\tValue\nS1\t2\n", 1, "not a copy-number table"),
+    ("Hugo_Symbol\tS1\tS2\nMET\t2\n", 2, "malformed row"),
+])
+def test_bad_cna(tmp_path: Path, content: str, line: int | None, message: str) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text(content)
+    with pytest.raises(InputFileError) as info:
+        list(read_cna(path))
+    assert message in info.value.message and info.value.line == line
+
+
+def test_cna_unreadable_cell_is_a_row_reason(tmp_path: Path) -> None:
+    path = tmp_path / "cna.tsv"
+    path.write_text("Tumor_Sample_Barcode\tHugo_Symbol\tCopy_Number_Alteration\r\nS1\tMET\thigh\r\n")
+    (record,) = list(read_cna(path))
+    assert record.alteration is None and "unreadable" in (record.reason or "") and record.line == 2
+
+
+def test_clinical_table(tmp_path: Path) -> None:
+    rows = read_clinical(DATA / "clinical.tsv")
+    p4 = rows["P4"].case_fields("clinical.tsv")
+    assert [h["regimen"] for h in p4["history"]] == [["alectinib"], ["lorlatinib"]]
+    assert p4["history"][-1]["best_response"] == "PR" and p4["patient"]["region"] == "EU"
+    bad = tmp_path / "c.tsv"
+    bad.write_text("SAMPLE_ID\tBRAIN_METASTASES\nS1\tperhaps\n")
+    with pytest.raises(InputFileError) as info:
+        read_clinical(bad)["S1"].case_fields(str(bad))
+    assert info.value.line == 2 and "BRAIN_METASTASES" in info.value.message
+    dup = tmp_path / "d.tsv"
+    dup.write_text("SAMPLE_ID\nS1\nS1\n")
+    with pytest.raises(InputFileError, match="appears twice"):
+        read_clinical(dup)
+    nohead = tmp_path / "n.tsv"
+    nohead.write_text("ID\nS1\n")
+    with pytest.raises(InputFileError, match="SAMPLE_ID"):
+        read_clinical(nohead)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=6))
+def test_random_cna_lines_never_crash(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "r.tsv"
+    path.write_text("Hugo_Symbol\tS1\n" + "\n".join(lines), encoding="utf-8")
+    try:
+        records = list(read_cna(path))
+    except InputFileError:
+        return
+    assert all(r.alteration is not None or r.reason for r in records)
