@@ -409,7 +409,7 @@ def cohort_recommend(
     maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
     alk_positive: Annotated[bool, typer.Option(
-        "--alk-positive", help="every sample is ALK-positive by cohort definition (when no fusion file says so)")] = False,
+        "--alk-positive", help="every sample is ALK-positive by cohort definition (no fusion file needed)")] = False,
     lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
 ) -> None:
     """One case per sample from the files, a recommendation for each: recommendations.jsonl + summary.tsv."""
