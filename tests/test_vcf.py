@@ -414,3 +414,14 @@ def test_unknown_build_outside_the_kinase_gives_a_reason(kb: KnowledgeBase, tmp_
 @pytest.mark.skipif(not (SHARED / "testdata" / "vcf").is_dir(), reason="shared/testdata/vcf not present")
 def test_genes_filter_drops_other_annotated_genes(kb: KnowledgeBase) -> None:
     assert read(SHARED / "testdata" / "vcf" / "bcftools_split-vep.5.vep.grch37.vcf", kb, genes={"KRAS"}) == []
+
+
+def test_alk_indel_without_annotation_and_its_ref_check(kb: KnowledgeBase, tmp_path: Path) -> None:
+    vcf = tmp_path / "indel.vcf"
+    vcf.write_text(HEADER37 + "2\t29443613\t.\tCC\tC\t.\t.\t.\n2\t29443612\t.\tCC\tTT\t.\t.\t.\n")
+    deletion, mnv = read(vcf, kb)
+    assert deletion.alteration is None and "insertion/deletion" in (deletion.reason or "")
+    assert mnv.alteration == "ALK p.G1202K" and mnv.detail["hgvs_c"] == "c.3604_3605delinsAA"
+    vcf.write_text(HEADER37 + "2\t29443613\t.\tCA\tC\t.\t.\t.\n")
+    with pytest.raises(InputFileError, match=r"REF CA contradicts GRCh37.*c\.3603_3604"):
+        read(vcf, kb)

@@ -38,10 +38,11 @@ def complement(seq: str) -> str:
 class RefMismatch(Exception):
     """REF disagrees with the transcript sequence of ``build`` at ``pos`` (c. ``c``)."""
 
-    def __init__(self, build: str, pos: int, c: int | None, expected_plus: str, found_plus: str, source: str):
+    def __init__(self, build: str, pos: int, c: int | None, expected_plus: str, found_plus: str, source: str,
+                 c_end: int | None = None) -> None:
         self.build, self.pos, self.c = build, pos, c
         self.expected_plus, self.found_plus, self.source = expected_plus, found_plus, source
-        where = f"c.{c}" if c is not None else "this position"
+        where = "this position" if c is None else f"c.{c}" if c_end in (None, c) else f"c.{c}_{c_end}"
         super().__init__(f"REF {found_plus} contradicts {build}: {source} has {expected_plus} (plus strand) at "
                          f"{where}")
 
@@ -201,6 +202,11 @@ class AlkModel:
             if len(genomic) != len(ref) or any(g not in ("N", r) for g, r in zip(genomic, ref, strict=True)):
                 raise RefMismatch(build, pos, self.c_of(build, pos), genomic, ref, f"reference {reference.path.name}")
         if len(ref) != len(alt):
+            if reference is None and self.ref_matches(build, pos, ref) is False:
+                c0 = self.c_of(build, pos + len(ref) - 1)
+                c1 = self.c_of(build, pos)
+                shipped = self.shipped(c0, c1) if c0 is not None and c1 is not None else None
+                raise RefMismatch(build, pos, c0, revcomp(shipped or "?"), ref, "shipped ALK CDS", c1)
             raise NotTranslated("an insertion/deletion in ALK: without VEP/SnpEff annotation alknav translates only "
                                 "substitutions")
         # trim shared bases
@@ -232,7 +238,7 @@ class AlkModel:
                                 "alknav ships; annotate with VEP/SnpEff or pass a reference FASTA")
         found = seq[c_lo - need_from:c_hi - need_from + 1]
         if found != ref_c:
-            raise RefMismatch(build, pos, c_lo, revcomp(found), ref, source)
+            raise RefMismatch(build, pos, c_lo, revcomp(found), ref, source, c_hi)
         mutant = seq[:c_lo - need_from] + alt_c + seq[c_hi - need_from + 1:]
         changes = []
         for i in range(0, len(seq), 3):
