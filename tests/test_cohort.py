@@ -84,3 +84,24 @@ def test_annotate_cli_formats(tmp_path: Path) -> None:
     bad.write_text("Hugo_Symbol\tHGVSp_Short\nALK\tp.G1202R\textra\n")
     err = runner.invoke(app, ["annotate", "--maf", str(bad), "-o", str(out2)])
     assert err.exit_code == 2 and "bad.maf:2" in err.output and "Traceback" not in err.output
+
+
+def test_vcf_and_fusion_files_make_a_case(tmp_path: Path) -> None:
+    """A raw VCF (translated with the shipped ALK CDS) plus an Arriba file give one sample's case."""
+    vcf = Path(__file__).parent / "data" / "vcf" / "alk_grch37.vcf"
+    arriba = tmp_path / "arriba.tsv"
+    lines = (Path(__file__).parent / "data" / "fusions" / "arriba_alk_synthetic.grch37.tsv").read_text().splitlines()
+    arriba.write_text("\n".join(lines[:3]) + "\n")  # comment, header, EML4-ALK v1 row
+    clinical = tmp_path / "clinical.tsv"
+    clinical.write_text("SAMPLE_ID\tPRIOR_THERAPIES\nTUMOR\talectinib\n")
+    out = tmp_path / "case.yaml"
+    result = runner.invoke(app, ["case", "from-files", "--sample", "TUMOR", "--vcf", str(vcf), "--fusions",
+                                 str(arriba), "--clinical", str(clinical), "--build", "GRCh37", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    case = yaml.safe_load(out.read_text())
+    assert {"ALK p.G1202R", "ALK p.L1196M"} <= set(case["current"]["alterations"])
+    assert case["diagnosis"]["alk"]["fusion"] == "EML4-ALK"
+    annotated = tmp_path / "vcf.tsv"
+    assert runner.invoke(app, ["annotate", "--vcf", str(vcf), "-o", str(annotated)]).exit_code == 0
+    rows = list(csv.DictReader(annotated.open(), delimiter="\t"))
+    assert len(rows) >= 3 and any(r["ALKNAV_ALTERATION"] == "ALK p.G1202R" for r in rows)
