@@ -116,9 +116,12 @@ def _check_entry(
             if reg not in ids["regimen"]:
                 issues.append(raw.issue((*here, i), f"unknown regimen '{reg}'"))
     elif key == "trials" and kind == "regimens" and isinstance(value, list):
-        for i, trial in enumerate(value):
+        for i, spec in enumerate(value):
+            trial, _, arm = str(spec).partition(".")
             if trial not in ids["trial"]:
                 issues.append(raw.issue((*here, i), f"unknown trial '{trial}'"))
+            elif arm and arm not in {a.id for a in kb.trials[trial].arms}:
+                issues.append(raw.issue((*here, i), f"trial '{trial}' has no arm '{arm}'"))
     elif key == "level" and isinstance(value, str) and kind in ("mutations", "strategies", "rules", "regimens") \
             and value not in levels and not (kind == "rules" and value == "calls"):
         issues.append(raw.issue(here, f"unknown evidence level '{value}' (known: {', '.join(sorted(levels))})"))

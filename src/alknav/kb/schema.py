@@ -565,7 +565,8 @@ class Regimen(Cited):
     drugs: list[DrugId] = Field(default_factory=list)
     template: Template = Template.fixed
     always_candidate: bool = Field(default=False, description="considered for every case, not only when offered")
-    trials: list[Identifier] = Field(default_factory=list, description="cohorts for the expected-efficacy figure")
+    trials: list[Identifier] = Field(
+        default_factory=list, description="cohorts for the expected-efficacy figure: 'trial' or 'trial.arm'")
     level: Identifier
 
 

@@ -38,16 +38,21 @@ def expected_efficacy(kb: KnowledgeBase, cand: Candidate, facts: CaseFacts) -> l
     keys = setting_keys(facts, kb)
     want = set(cand.drugs)
     listed = cand.regimen.trials if cand.regimen is not None else []
-    trials = [kb.trials[t] for t in listed] if listed else list(kb.trials.values())
-    best: tuple[tuple[int, int, int], s.Trial, s.Arm] | None = None
-    for trial in trials:
+    # a regimen may name its cohorts as 'trial' or 'trial.arm'; otherwise search every trial
+    cohorts = [(kb.trials[t.partition(".")[0]], t.partition(".")[2]) for t in listed] if listed else \
+        [(trial, "") for trial in kb.trials.values()]
+    best: tuple[tuple[int, int, int, int], s.Trial, s.Arm] | None = None
+    for order, (trial, arm_id) in enumerate(cohorts):
         rank_setting = keys.index(trial.setting) if trial.setting in keys else (len(keys) if listed else None)
         if rank_setting is None:
             continue
         for arm in trial.arms:
-            if not _arm_match(arm, want, loose=bool(listed)):
+            if arm_id and arm.id != arm_id:
                 continue
-            key = (rank_setting, _PHASE_RANK.get(trial.phase, 8), -(arm.n or 0))
+            if not arm_id and not _arm_match(arm, want, loose=bool(listed)):
+                continue
+            # listed cohorts keep the curator's order; otherwise the larger arm wins
+            key = (rank_setting, _PHASE_RANK.get(trial.phase, 8), order if listed else 0, -(arm.n or 0))
             if best is None or key < best[0]:
                 best = (key, trial, arm)
     if best is None:

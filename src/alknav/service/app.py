@@ -1,0 +1,151 @@
+"""create_app(settings) -> FastAPI: the JSON API, its error shape, the body limit and the access log.
+
+The log line holds method, route template, status and duration only: never a body, a query
+string, a header or a raw path (a path may hold a case id or a name someone typed).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from alknav import __version__
+from alknav.inputs.case_model import Case
+from alknav.kb.loader import load_kb
+from alknav.service.api import CASE_SCHEMA_REF, ServiceState, router
+from alknav.service.auth import KeyChecker
+from alknav.service.docs import docs_page
+from alknav.service.errors import ApiError, error_body, field_of
+from alknav.service.settings import Settings
+from alknav.service.store import Store
+
+log = logging.getLogger("alknav.service")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_FIXED_PATHS = frozenset({"/openapi.json", "/docs"})
+_DESCRIPTION = """Ranked, cited treatment options for ALK-positive NSCLC (decision support; it does not replace
+clinical judgement). Errors read `{"error": {"field": ..., "message": ...}}`.
+
+Authentication: every `/api/v1/cases` route needs an `X-API-Key` header (401 when missing, 403 when unknown or
+revoked). `/api/v1/recommend` and `/api/v1/kb/*` are public: they store nothing and the case never leaves the
+process."""
+
+
+class Guard:
+    """Pure ASGI middleware: refuse declared bodies over the limit (413) and log each request."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            if self._declared(scope) > self.limit:
+                response = JSONResponse(error_body("body", f"the request body is larger than {self.limit} bytes"),
+                                        status_code=413)
+                await response(scope, receive, send_status)
+            else:
+                await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            path = scope.get("path", "")
+            template = getattr(route, "path", None) or (path if path in _FIXED_PATHS else "(no route)")
+            log.info("%s %s %d %.1fms", scope.get("method", ""), template, status,
+                     (time.perf_counter() - start) * 1000)
+
+    @staticmethod
+    def _declared(scope: Scope) -> int:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                text = value.decode("latin-1").strip()
+                return int(text) if text.isdigit() and len(text) < 19 else 0
+        return 0
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(error_body(exc.field, exc.message), status_code=exc.status)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    return JSONResponse(error_body(field_of(tuple(first.get("loc", ()))), str(first.get("msg", ""))), status_code=422)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(error_body("", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("internal error: %s", type(exc).__name__)  # the type only: a message may quote the case
+    return JSONResponse(error_body("", "internal error"), status_code=500)
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's schema plus the case input schema the raw-body routes refer to."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            prefix = CASE_SCHEMA_REF.rsplit("/", 1)[1]
+            case = Case.model_json_schema(ref_template="#/components/schemas/" + prefix + "_{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, sub in case.pop("$defs", {}).items():
+                components[f"{prefix}_{name}"] = sub
+            components[prefix] = case
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return build
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service. Settings are read from the environment now, when not given."""
+    settings = settings or Settings()
+    kb = load_kb(settings.kb_dir)
+    store = Store.open(settings)
+    app = FastAPI(title="alknav", version=__version__, description=_DESCRIPTION, docs_url=None, redoc_url=None)
+    app.state.alknav = ServiceState(settings=settings, kb=kb, store=store, keys=KeyChecker(store))
+    app.include_router(router)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(docs_page(app.openapi()))
+
+    app.add_middleware(Guard, limit=settings.max_request_bytes)
+    return app

@@ -1,0 +1,198 @@
+"""The case store: an engine, the migrations, and the case operations.
+
+Every case operation writes its audit row in the same transaction as the change (or the read).
+Versions are only ever added; deleting a case marks it deleted and keeps every version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alknav.service.models import AuditRow, CaseRow, CaseVersionRow, utcnow
+from alknav.service.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+ACTIONS = ("create", "read", "update", "delete", "list", "recommend")
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: str
+    label: str | None
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseVersion:
+    id: str
+    label: str | None
+    version: int
+    latest_version: int
+    payload: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def make_engine(settings: Settings) -> Engine:
+    url = settings.url()
+    if url.startswith("sqlite"):
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    """Alembic configuration built in code: no alembic.ini is read."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the latest schema (creates the tables when missing)."""
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def _label(payload: dict[str, Any]) -> str | None:
+    """The case's own id, printable and at most 200 characters, for listings."""
+    value = payload.get("id")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    shown = "".join(ch for ch in str(value) if ch.isprintable()).strip()[:200]
+    return shown or None
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        engine = make_engine(settings)
+        migrate(engine)
+        return cls(engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ----------------------------------------------------------------- audit
+
+    @staticmethod
+    def _audit(session: Session, action: str, case_id: str | None, key_id: str | None) -> None:
+        session.add(AuditRow(action=action, case_id=case_id, key_id=key_id, at=utcnow()))
+
+    def audit_rows(self, case_id: str | None = None) -> list[tuple[str, str | None, str | None]]:
+        """(action, case id, key id), oldest first — for tests and operators."""
+        with self.session() as session:
+            query = select(AuditRow).order_by(AuditRow.id)
+            if case_id is not None:
+                query = query.where(AuditRow.case_id == case_id)
+            return [(r.action, r.case_id, r.key_id) for r in session.scalars(query)]
+
+    # ----------------------------------------------------------------- cases
+
+    def create(self, payload: dict[str, Any], key_id: str | None) -> CaseVersion:
+        now = utcnow()
+        case_id = str(uuid.uuid4())
+        with self.session() as session, session.begin():
+            row = CaseRow(id=case_id, label=_label(payload), latest_version=1, created_at=now, updated_at=now,
+                          created_by=key_id)
+            session.add(row)
+            session.flush()
+            session.add(CaseVersionRow(case_id=case_id, version=1, payload=payload, created_at=now,
+                                       created_by=key_id))
+            self._audit(session, "create", case_id, key_id)
+        return CaseVersion(case_id, row.label, 1, 1, payload, now, now)
+
+    def _live(self, session: Session, case_id: str) -> CaseRow | None:
+        row = session.get(CaseRow, case_id)
+        return None if row is None or row.deleted_at is not None else row
+
+    def get(self, case_id: str, key_id: str | None, version: int | None = None,
+            action: str = "read") -> CaseVersion | None:
+        """The latest (or the given) version of a live case; None when absent or deleted."""
+        with self.session() as session, session.begin():
+            row = self._live(session, case_id)
+            if row is None:
+                return None
+            wanted = row.latest_version if version is None else version
+            ver = session.scalar(select(CaseVersionRow).where(CaseVersionRow.case_id == case_id,
+                                                              CaseVersionRow.version == wanted))
+            if ver is None:
+                return None
+            self._audit(session, action, case_id, key_id)
+            return CaseVersion(case_id, row.label, ver.version, row.latest_version, ver.payload, row.created_at,
+                               row.updated_at)
+
+    def update(self, case_id: str, payload: dict[str, Any], key_id: str | None) -> CaseVersion | None:
+        now = utcnow()
+        with self.session() as session, session.begin():
+            row = session.get(CaseRow, case_id, with_for_update=True)
+            if row is None or row.deleted_at is not None:
+                return None
+            top = session.scalar(select(func.max(CaseVersionRow.version)).where(CaseVersionRow.case_id == case_id))
+            version = (top or 0) + 1
+            session.add(CaseVersionRow(case_id=case_id, version=version, payload=payload, created_at=now,
+                                       created_by=key_id))
+            row.latest_version = version
+            row.updated_at = now
+            row.label = _label(payload)
+            self._audit(session, "update", case_id, key_id)
+            return CaseVersion(case_id, row.label, version, version, payload, row.created_at, now)
+
+    def delete(self, case_id: str, key_id: str | None) -> bool:
+        now = utcnow()
+        with self.session() as session, session.begin():
+            row = session.get(CaseRow, case_id, with_for_update=True)
+            if row is None or row.deleted_at is not None:
+                return False
+            row.deleted_at = now
+            row.deleted_by = key_id
+            self._audit(session, "delete", case_id, key_id)
+            return True
+
+    def list_cases(self, key_id: str | None, limit: int = 100, offset: int = 0) -> tuple[int, list[CaseSummary]]:
+        """Live cases, newest change first, and the total count."""
+        with self.session() as session, session.begin():
+            live = CaseRow.deleted_at.is_(None)
+            total = session.scalar(select(func.count()).select_from(CaseRow).where(live)) or 0
+            rows = session.scalars(select(CaseRow).where(live).order_by(CaseRow.updated_at.desc(), CaseRow.id)
+                                   .limit(limit).offset(offset))
+            out = [CaseSummary(r.id, r.label, r.latest_version, r.created_at, r.updated_at) for r in rows]
+            self._audit(session, "list", None, key_id)
+            return total, out
+
+    def versions(self, case_id: str) -> list[int]:
+        """Every stored version number of a case, deleted or not (for audit)."""
+        with self.session() as session:
+            query = select(CaseVersionRow.version).where(CaseVersionRow.case_id == case_id)
+            return sorted(session.scalars(query))
