@@ -289,7 +289,11 @@ def read_moalmanac(kb: KnowledgeBase, peer_dir: Path) -> list[PeerRow]:
         else:
             mid, category = None, "fusion_or_gene_level"
         drug_ids = [d for d in (map_drug(kb, n) for n in _split_drugs(r["therapy_name"])) if d]
-        direction = "sensitive" if r["therapy_sensitivity"] == "1" else "resistant" if r["therapy_resistance"] == "1" else "none"
+        direction = "none"
+        if r["therapy_sensitivity"] == "1":
+            direction = "sensitive"
+        elif r["therapy_resistance"] == "1":
+            direction = "resistant"
         ref = f"PMID:{r['pmid']}" if r["pmid"] else r["citation"][:60]
         rows.append(PeerRow(
             source="moalmanac", row_id=f"A{r['assertion_id']}",
@@ -388,7 +392,7 @@ def ic50_trace(kb: KnowledgeBase, rows: list[PeerRow]) -> list[dict[str, Any]]:
     for mid, mut in kb.mutations.items():
         for c in mut.calls:
             text = " ".join([c.assay, c.note, c.checked.passage])
-            eids = [f"EID{n}" for n in re.findall(r"EID\s*(\d+)", text)]
+            eids = list(dict.fromkeys(f"EID{n}" for n in re.findall(r"EID\s*(\d+)", text)))
             if not eids:
                 continue
             numbers = {float(n) for e in eids for n in _NUMBER.findall(statements.get(e, ""))}
@@ -434,6 +438,7 @@ def summarize(rows: list[PeerRow], comparisons: list[Comparison]) -> dict[str, A
         "peer_rows_compared": len(compared_rows),
         "comparisons": len(comparisons),
         "outcomes": dict(Counter(c.outcome for c in comparisons)),
+        "agree_on_peer_kb_basis": sum(1 for c in comparisons if c.outcome == "agree" and c.alknav_basis == "peer_kb"),
         "outcomes_lung": dict(Counter(c.outcome for c in comparisons if c.scope == "lung")),
         "outcomes_unspecified": dict(Counter(c.outcome for c in comparisons if c.scope == "unspecified")),
         "outcomes_other": dict(Counter(c.outcome for c in comparisons if c.scope == "other")),
@@ -463,6 +468,8 @@ def render_generated(kb: KnowledgeBase, rows: list[PeerRow], comparisons: list[C
         ["mapped rows that alknav has a call for (compared)", s["peer_rows_compared"]],
         ["mutation x drug comparisons (a sequential-therapy row gives one per drug)", s["comparisons"]],
         *[[f"comparisons: {k}", v] for k, v in sorted(s["outcomes"].items())],
+        ["agreements where alknav's headline call itself rests on a peer-KB row (basis peer_kb; not independent)",
+         s["agree_on_peer_kb_basis"]],
         *[[f"lung only: {k}", v] for k, v in sorted(s["outcomes_lung"].items())],
     ]))
     order = {"disagree": 0, "partial": 1, "agree": 2, "alknav_no_call": 3}
@@ -474,8 +481,8 @@ def render_generated(kb: KnowledgeBase, rows: list[PeerRow], comparisons: list[C
                      key=lambda c: (order[c.outcome], c.mutation, c.drug, c.source, c.row_id))
         parts += ["", f"### {title}", ""]
         parts.append(_md_table(
-            ["outcome", "mutation", "drug", "peer row", "peer says (level)", "disease", "citation", "alknav (level, basis)",
-             "known difference"],
+            ["outcome", "mutation", "drug", "peer row", "peer says (level)", "disease", "citation",
+             "alknav (level, basis)", "known difference"],
             [[c.outcome, c.mutation, c.drug, f"{c.source} {c.row_id}", f"{c.peer_says} ({c.peer_level})", c.disease,
               c.citation, f"{c.alknav_says} ({c.alknav_level}, {c.alknav_basis})" if c.alknav_says else "no call",
               "listed" if c.key in known_by_key else ""] for c in sel]))
@@ -488,7 +495,8 @@ def render_generated(kb: KnowledgeBase, rows: list[PeerRow], comparisons: list[C
               "Residue changes alknav does not hold, and rows on alknav mutations whose drug alknav does not hold "
               "(tool compounds, HSP90 inhibitors, drug classes). Calls alknav holds no call for are the "
               "`alknav_no_call` rows in the tables above.", ""]
-    parts.append(_md_table(["peer row", "variant", "drug", "peer says", "disease", "level", "citation", "why not compared"],
+    header = ["peer row", "variant", "drug", "peer says", "disease", "level", "citation", "why not compared"]
+    parts.append(_md_table(header,
                            [[f"{r.source} {r.row_id}", r.variant, r.drug_text, r.direction, r.disease, r.peer_level,
                              r.citation, "; ".join(r.notes) or r.category] for r in lacking]))
     no_call = sorted({(c.mutation, c.drug) for c in comparisons if c.outcome == "alknav_no_call"})
@@ -496,9 +504,10 @@ def render_generated(kb: KnowledgeBase, rows: list[PeerRow], comparisons: list[C
         parts += ["", "alknav mutation x drug pairs with a peer row but no alknav call: "
                   + ", ".join(f"{m} x {d}" for m, d in no_call) + "."]
     without = alknav_without_peer(kb, comparisons)
+    n_none = sum(1 for w in without if not w["peer_scopes"])
     parts += ["", "### alknav calls no lung peer row has", "",
-              f"{len(without)} mutation x drug headline calls (excluding 'unknown'); `peer scopes` names the "
-              "non-lung peer rows that exist for the pair, if any.", ""]
+              f"{len(without)} mutation x drug headline calls (excluding 'unknown'): {n_none} with no peer row at all, "
+              f"{len(without) - n_none} with peer rows only outside lung (`peer scopes`).", ""]
     parts.append(_md_table(["mutation", "drug", "alknav call", "level", "basis", "peer scopes"],
                            [[w["mutation"], w["drug"], w["call"], w["level"], w["basis"],
                              ", ".join(w["peer_scopes"]) or "none"] for w in without]))
@@ -509,7 +518,8 @@ def render_generated(kb: KnowledgeBase, rows: list[PeerRow], comparisons: list[C
               f"{len(bad)} not found there."]
     if bad:
         parts += ["", _md_table(["mutation", "drug", "field", "value", "cited rows"],
-                                [[t["mutation"], t["drug"], t["field"], t["value"], ", ".join(t["eids"])] for t in bad])]
+                                [[t["mutation"], t["drug"], t["field"], t["value"], ", ".join(t["eids"])]
+                                 for t in bad])]
     other = Counter(r.category for r in rows if r.category in ("fusion_or_gene_level", "generic"))
     parts += ["", f"Not compared (no residue named): {other.get('fusion_or_gene_level', 0)} fusion-, gene- or "
               f"exon-level rows (ALK fusions, partner fusions, EML4-ALK variants, amplification, ALK-ATI, "

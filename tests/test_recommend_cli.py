@@ -161,3 +161,11 @@ def test_missing_file_and_bad_options(tmp_path: Path) -> None:
     path = _case_file(tmp_path, "fl_region_cn")
     assert run("recommend", str(path), "--lang", "fr")[0] == 2
     assert run("recommend", str(path), "--region", "XX")[0] == 2
+
+
+def test_fhir_format(tmp_path: Path) -> None:
+    code, out = run("recommend", str(_case_file(tmp_path, "g1202r_after_alectinib")), "--format", "fhir")
+    assert code == 0, out
+    bundle = json.loads(out)
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert bundle["resourceType"] == "Bundle" and {"DiagnosticReport", "Observation", "Patient"} <= kinds

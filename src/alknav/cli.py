@@ -224,7 +224,7 @@ def kb_export(
         output.write_text(text, encoding="utf-8")
 
 
-Fmt = Annotated[str, typer.Option("--format", help="text, json or markdown")]
+Fmt = Annotated[str, typer.Option("--format", help="text, json, markdown or fhir (FHIR R4 Bundle)")]
 Lang = Annotated[str, typer.Option("--lang", help="en or zh")]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="CN, US, EU or JP (overrides the case)")]
 
@@ -239,6 +239,17 @@ def _recommend_file(path: Path, kb: Any, lang: str, region: str | None) -> Any:
     from alknav.recommend.engine import recommend
 
     return recommend(read_case(path), kb, lang=lang, region=region)
+
+
+def _print_fhir(path: Path, kb: Any, lang: str, region: str | None) -> None:
+    from alknav.inputs.case_reader import read_case
+    from alknav.outputs.fhir import to_fhir, validate_fhir
+    from alknav.recommend.engine import recommend
+
+    case = read_case(path)
+    bundle = to_fhir(case, recommend(case, kb, lang=lang, region=region), kb)
+    validate_fhir(bundle)
+    print(json.dumps(bundle, ensure_ascii=False, indent=2))
 
 
 def _print_result(res: Any, fmt: str, *, trace: bool = False) -> None:
@@ -260,14 +271,17 @@ def recommend_cmd(
     fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
 ) -> None:
     """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
-    as_json = fmt == "json"
-    _check_choice(fmt, ("text", "json", "markdown"), "--format", as_json)
+    as_json = fmt in ("json", "fhir")
+    _check_choice(fmt, ("text", "json", "markdown", "fhir"), "--format", as_json)
     _check_choice(lang, ("en", "zh"), "--lang", as_json)
     _check_choice(region, ("CN", "US", "EU", "JP"), "--region", as_json)
     kb = _load(kb_dir, as_json)
     files = _expand(cases)
     if len(files) == 1 and not cases[0].is_dir():
         try:
+            if fmt == "fhir":
+                _print_fhir(files[0], kb, lang, region)
+                return
             res = _recommend_file(files[0], kb, lang, region)
         except AlknavError as exc:
             _fail(str(exc), as_json, getattr(exc, "field", ""))

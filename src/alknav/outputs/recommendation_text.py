@@ -13,8 +13,8 @@ from alknav.recommend.result import Efficacy, Result
 _SEVERITY_STYLE = {"info": "cyan", "caution": "yellow", "warning": "bold yellow", "contraindication": "bold red"}
 
 
-def efficacy_text(e: Efficacy) -> str:
-    unit = {"months": " mo", "percent": "%"}.get(e.unit, "")
+def efficacy_text(e: Efficacy, lang: str = "en") -> str:
+    unit = {"months": " " + t(lang, "months"), "percent": "%"}.get(e.unit, "")
     value = f"{e.value:g}{unit}" if e.value is not None else (e.value_text or "")
     ci = ""
     if e.ci_low is not None or e.ci_high is not None:
@@ -40,8 +40,8 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
     for col in ("rank", "option", "category", "evidence", "availability", "efficacy", "why"):
         opts.add_column(t(lang, col), overflow="fold")
     for o in res.options[:top]:
-        eff = "\n".join(efficacy_text(e) for e in o.expected_efficacy) or "—"
-        level = o.evidence.level + ("" if o.evidence.clinical else " (preclinical)")
+        eff = "\n".join(efficacy_text(e, lang) for e in o.expected_efficacy) or "—"
+        level = f"{o.evidence.level} ({o.evidence.level_label})" if o.evidence.level_label else o.evidence.level
         opts.add_row(str(o.rank), Text(o.name, style="bold"), o.category, level,
                      f"{o.availability.status}", eff, o.rationale)
     parts.append(opts)
@@ -93,25 +93,31 @@ def trace_view(res: Result) -> RenderableType:
     return Group(*parts)
 
 
+def _status(lang: str, status: str) -> str:
+    return t(lang, "unknown_status" if status == "unknown" else status)
+
+
 def to_markdown(res: Result, *, top: int = 8) -> str:
     lang = res.language
     lines = [f"# alknav — {t(lang, 'case')} {res.case_id or ''}".rstrip(), "",
-             f"{t(lang, 'knowledge')} {res.knowledge_version} · region {res.region}", ""]
+             f"{t(lang, 'knowledge')} {res.knowledge_version} · {t(lang, 'region')} {res.region}", ""]
     if res.alterations:
-        lines += [f"## {t(lang, 'alterations')}", "", "| input | normalized | kind | recognised |", "|---|---|---|---|"]
+        head = [t(lang, k) for k in ("col_input", "col_normalized", "col_kind", "col_recognized")]
+        lines += [f"## {t(lang, 'alterations')}", "", "| " + " | ".join(head) + " |", "|---|---|---|---|"]
         for a in res.alterations:
-            ok = "yes" if a["recognized"] else f"**no** — {a.get('reason', '')}"
+            ok = t(lang, "yes") if a["recognized"] else f"**{t(lang, 'no')}** — {a.get('reason', '')}"
             lines.append(f"| {a['input']} | {a.get('normalized') or '—'} | {a['kind']} | {ok} |")
         lines.append("")
     lines += [f"## {t(lang, 'options')}", ""]
     for o in res.options[:top]:
-        lines.append(f"{o.rank}. **{o.name}** — {o.category}, evidence {o.evidence.level}"
-                     f"{'' if o.evidence.clinical else ' (preclinical)'}, {o.availability.status} in {res.region}")
+        level = t(lang, "evidence_level", level=o.evidence.level)
+        where = t(lang, "in_region", status=_status(lang, o.availability.status), region=res.region)
+        lines.append(f"{o.rank}. **{o.name}** — {o.category}, {level} ({o.evidence.level_label}), {where}")
         lines.append(f"   - {o.rationale}")
         for e in o.expected_efficacy:
-            lines.append(f"   - {efficacy_text(e)} ({e.citation})")
+            lines.append(f"   - {efficacy_text(e, lang)} ({e.citation})")
         if o.evidence.citations:
-            lines.append(f"   - sources: {', '.join(o.evidence.citations)}")
+            lines.append(f"   - {t(lang, 'sources')}: {', '.join(o.evidence.citations)}")
     lines.append("")
     if res.warnings:
         lines += [f"## {t(lang, 'warnings')}", ""]

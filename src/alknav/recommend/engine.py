@@ -56,10 +56,11 @@ def _fill(text: str, facts: CaseFacts, kb: KnowledgeBase, option: str = "") -> s
 def _call_fact(kb: KnowledgeBase, call: CloneCall, drug: str, lang: str) -> r.Fact:
     parts = []
     for basis in call.basis:
-        detail = f"{basis.evidence_type.value}, level {basis.level}"
+        detail = f"{t(lang, 'ev_' + basis.evidence_type.value)}, {t(lang, 'level_word')} {basis.level}"
         if basis.ic50_nm:
-            detail += f", IC50 {basis.ic50_nm:g} nM" + (f" vs {basis.ic50_wt_nm:g} nM non-mutant"
-                                                          if basis.ic50_wt_nm else "")
+            ic50 = f"{basis.ic50_nm:g}"
+            detail += ", " + (t(lang, "ic50_vs", ic50=ic50, wt=f"{basis.ic50_wt_nm:g}") if basis.ic50_wt_nm
+                              else t(lang, "ic50", ic50=ic50))
         parts.append(detail)
     name = kb.drugs[drug].name_zh if lang == "zh" else kb.drugs[drug].inn
     text = t(lang, "call_fact", clone=call.clone.label, drug=name, call=t(lang, call.call),
@@ -197,7 +198,8 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang:
         citations += [c for d in cand.drugs for c in _cites(kb, kb.drugs[d].refs) if c not in citations]
     efficacy = expected_efficacy(kb, cand, facts)
     citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
-    rationale = " ".join(f.text.rstrip(".") + "." for f in item.facts) or t(lang, "no_rationale")
+    end = t(lang, "sentence_end")
+    rationale = "".join(f.text.rstrip(".。") + end for f in item.facts).strip() or t(lang, "no_rationale")
     return r.Option(
         rank=rank, name=cand.name(lang), drugs=cand.drugs, category=cand.category,
         evidence=r.Evidence(level=level, level_label=(level_def.label.zh if lang == "zh" else level_def.label.en)

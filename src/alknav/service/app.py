@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from importlib import resources
 from typing import Any
 
+import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -108,6 +110,17 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("", "internal error"), status_code=500)
 
 
+def _add_example(schema: dict[str, Any]) -> None:
+    """The shipped demo case as the example body of every route that takes a case."""
+    example = yaml.safe_load((resources.files("alknav") / "examples" / "demo_case.yaml").read_text("utf-8"))
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            content = op.get("requestBody", {}).get("content", {}).get("application/json", {}) \
+                if isinstance(op, dict) else {}
+            if content.get("schema", {}).get("$ref") == CASE_SCHEMA_REF:
+                content["example"] = example
+
+
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """FastAPI's schema plus the case input schema the raw-body routes refer to."""
 
@@ -123,6 +136,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for name, sub in case.pop("$defs", {}).items():
                 components[f"{prefix}_{name}"] = sub
             components[prefix] = case
+            _add_example(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

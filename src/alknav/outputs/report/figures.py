@@ -136,16 +136,18 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
     names = [_short(kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn, 8 if lang == "zh" else 12)
              for d in drugs]
     with _style():
-        fig = Figure(figsize=(min(1.0 + 0.72 * len(drugs), 9.5), 1.5 + 0.42 * len(clones)), layout="constrained")
+        fig = Figure(figsize=(min(1.0 + 0.72 * len(drugs), 9.5), 1.3 + 0.3 * len(clones)), layout="constrained")
         ax = fig.add_subplot()
         for y, clone in enumerate(clones):
             for x, drug in enumerate(drugs):
                 call, pre = clone_call(result, kb, clone, drug)
                 ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=CALL_COLOURS[call],
-                                                          edgecolor="white", linewidth=1.5,
-                                                          hatch="///" if pre else None))
-                word = t(lang, call) + (" P" if pre else "")
-                ax.text(x, y, word, ha="center", va="center", fontsize=7, color=_CALL_TEXT[call])
+                                       edgecolor="white", linewidth=1.5))
+                ax.text(x, y, t(lang, call), ha="center", va="center", fontsize=7, color=_CALL_TEXT[call])
+                if pre:
+                    ax.text(x + 0.42, y - 0.4, "P", ha="right", va="top", fontsize=6.5, fontweight="bold",
+                            color="black", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                                 "edgecolor": "none"})
         ax.set_xlim(-0.5, len(drugs) - 0.5)
         ax.set_ylim(len(clones) - 0.5, -0.5)
         ax.set_xticks(range(len(drugs)), names, rotation=35, ha="right", fontsize=8)
@@ -154,7 +156,7 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
         for side in ax.spines.values():
             side.set_visible(False)
         handles = [Patch(facecolor=CALL_COLOURS[c], label=t(lang, c)) for c in CALL_COLOURS]
-        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///", label=t(lang, "fig_preclinical")))
+        handles.append(Patch(facecolor="white", edgecolor="white", label=t(lang, "fig_preclinical")))
         fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7, frameon=False)
         return _to_svg(fig, label)
 

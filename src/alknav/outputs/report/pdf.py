@@ -1,0 +1,55 @@
+"""render_pdf(html, out) -> page count, with WeasyPrint; nothing is fetched from the network."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from alknav.errors import AlknavError
+
+CJK_FAMILY = "Noto Sans CJK"
+_ZH = re.compile(r"<html[^>]*\blang=\"zh", re.IGNORECASE)
+
+
+class ReportError(AlknavError):
+    """A report cannot be produced (missing renderer or font)."""
+
+
+class CjkFontMissing(ReportError):
+    def __init__(self) -> None:
+        super().__init__(f"a Chinese PDF needs the '{CJK_FAMILY} SC' font, which fontconfig cannot find; "
+                         "install it (Debian/Ubuntu: apt-get install fonts-noto-cjk) or write HTML instead")
+
+
+def cjk_font_available() -> bool:
+    """True when fontconfig knows a Noto Sans CJK face (the font the Chinese report names first)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    try:
+        out = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return CJK_FAMILY.lower() in out.stdout.lower()
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The report is self-contained: refuse every resource WeasyPrint would fetch."""
+    raise ReportError(f"the report refers to an external resource ({url[:60]}); nothing is fetched")
+
+
+def render_pdf(html: str, out: Path) -> int:
+    """Write ``html`` as PDF to ``out`` and return the number of pages."""
+    if _ZH.search(html) and not cjk_font_available():
+        raise CjkFontMissing()
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ReportError("PDF output needs WeasyPrint (pip install weasyprint)") from exc
+    document = HTML(string=html, url_fetcher=_no_fetch).render()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document.write_pdf(str(out))
+    return len(document.pages)

@@ -1,0 +1,295 @@
+"""Clinician reports: golden HTML (en, zh), Chinese-only wording, self-containment, figures, PDF."""
+
+from __future__ import annotations
+
+import html as htmlmod
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import alknav
+from alknav.inputs.case_model import Case
+from alknav.inputs.case_reader import parse_case_data, read_case
+from alknav.kb.loader import KnowledgeBase
+from alknav.outputs.i18n import _TEXT
+from alknav.outputs.report import CjkFontMissing, cjk_font_available, figures, render_html, render_pdf
+from alknav.recommend.engine import recommend
+from alknav.recommend.result import Result
+
+DEMO = Path(alknav.__file__).parent / "examples" / "demo_case.yaml"
+GOLDEN = Path(__file__).parent / "golden"
+SCENARIOS = Path(__file__).parent / "scenarios"
+UPDATE = os.environ.get("ALKNAV_UPDATE_GOLDEN") == "1"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def normalise(html: str, kb: KnowledgeBase) -> str:
+    """Golden form: figures reduced to their tag (they are checked on their own), no version/date,
+    whitespace runs collapsed, one block element per line."""
+    text = re.sub(r"<svg\b.*?</svg>", "<svg/>", html, flags=re.S)
+    text = text.replace(kb.version, "{version}").replace(kb.manifest.date, "{date}")
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"> <", "><", text)
+    return re.sub(r"(</(?:tr|p|h\d|li|div|section|table|ul|header|footer|figure|style|head)>)", r"\1\n", text)
+
+
+def visible_text(html: str) -> str:
+    body = re.sub(r"<style\b.*?</style>|<title\b.*?</title>", " ", html, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return htmlmod.unescape(body)
+
+
+_CITATION = re.compile(r"\b(?:doi|pmid|nct):\S+|https?://\S+")
+_MUTATION = re.compile(r"\b(?:p\.)?[A-Z]\d{3,4}(?:_[A-Z]\d{3,4})?(?:[A-Z]|del|ins[A-Z]*|fs)?\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ \t\n,;:/.()+&=\-–—]+[A-Za-z][A-Za-z'’-]*){2,}")
+
+
+def english_runs(html: str, allowed: list[str]) -> list[str]:
+    """Runs of 3+ consecutive ASCII words left once allowed tokens (drug codes, trial names, citations,
+    mutation names, numbers) are removed from the visible text."""
+    text = visible_text(html)
+    for token in sorted({a for a in allowed if a}, key=len, reverse=True):
+        text = text.replace(token, " ")
+    text = _CITATION.sub(" ", text)
+    text = _MUTATION.sub(" ", text)
+    text = _NUMBER.sub(" ", text)
+    return [m.group(0) for m in _ASCII_RUN.finditer(text)]
+
+
+def allowed_tokens(case: Case, result: Result, kb: KnowledgeBase) -> list[str]:
+    tokens = [result.case_id or "", kb.version]
+    for drug in kb.drugs.values():
+        tokens += [drug.inn, drug.name_zh, drug.id, *drug.aliases]
+    for option in result.options:
+        tokens += [option.name, *(e.trial for e in option.expected_efficacy)]
+    for alt in result.alterations:
+        tokens += [str(alt.get("input", "")), str(alt.get("normalized") or "")]
+    alk = case.diagnosis.alk
+    if alk is not None:
+        tokens += [alk.fusion or "", alk.variant or "", alk.method or ""]
+    return tokens
+
+
+def external_refs(html: str) -> list[str]:
+    """http(s) references other than citation links and the SVG namespace identifiers."""
+    body = re.sub(r'<a class="cite" href="https?://[^"]*">[^<]*</a>', " ", html)
+    body = re.sub(r'\sxmlns(?::\w+)?="http://www\.w3\.org/[^"]*"', " ", body)
+    return re.findall(r"https?://[^\s\"'<>)]+", body)
+
+
+def load_scenario(name: str) -> Case:
+    data = yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8"))
+    return parse_case_data(data["case"])
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def demo() -> Case:
+    return read_case(DEMO)
+
+
+@pytest.fixture(scope="module")
+def reports(kb: KnowledgeBase, demo: Case) -> dict[str, tuple[Result, str]]:
+    out = {}
+    for lang in ("en", "zh"):
+        result = recommend(demo, kb, lang=lang)
+        out[lang] = (result, render_html(demo, result, kb))
+    return out
+
+
+# --------------------------------------------------------------------------- golden
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_golden_html(reports: dict[str, tuple[Result, str]], kb: KnowledgeBase, lang: str) -> None:
+    got = normalise(reports[lang][1], kb)
+    path = GOLDEN / f"demo_report_{lang}.html"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+    assert path.exists(), f"{path} missing: run with ALKNAV_UPDATE_GOLDEN=1 to write it"
+    want = path.read_text(encoding="utf-8")
+    assert got == want, f"report differs from {path.name}; if intended, rerun with ALKNAV_UPDATE_GOLDEN=1"
+
+
+def test_render_is_deterministic_and_reads_no_clock(kb: KnowledgeBase, demo: Case,
+                                                    reports: dict[str, tuple[Result, str]]) -> None:
+    result, first = reports["en"]
+    assert render_html(demo, result, kb) == first
+    assert "generated on" not in first
+    dated = render_html(demo, result, kb, generated="2026-11-25")
+    assert "Report generated on 2026-11-25" in dated
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_english_report_sections(reports: dict[str, tuple[Result, str]], kb: KnowledgeBase) -> None:
+    result, html = reports["en"]
+    text = re.sub(r"\s+", " ", visible_text(html))
+    for heading in ("Patient summary", "Treatment history", "Interpreted alterations", "Ranked treatment options",
+                    "Warnings", "Suggested tests", "Disclaimer"):
+        assert heading in text
+    assert '<html lang="en">' in html
+    top = result.options[0]
+    assert f"1. {top.name}" in text
+    assert f"{top.evidence.level_label}" in text
+    assert "demo-001" in text and "48 years" in text and "EML4-ALK" in text and "V3 (E6;A20)" in text
+    assert f"Knowledge base {kb.version} ({kb.manifest.date})" in text
+    assert "ALK p.Gly1202Arg" in text and "ALK p.G1202R" in text
+    assert "doi:10.1158/2159-8290.CD-16-0596" in text
+    assert result.disclaimer in text
+    assert "median PFS 6.6 months (95% CI 5.4–7.4)" in text
+
+
+def test_chinese_report_is_chinese(reports: dict[str, tuple[Result, str]], kb: KnowledgeBase, demo: Case) -> None:
+    result, html = reports["zh"]
+    assert '<html lang="zh">' in html
+    text = visible_text(html)
+    for heading in ("患者概况", "治疗史", "分子改变解读", "治疗选项排序", "警示", "建议检测", "免责声明"):
+        assert heading in text
+    assert "洛拉替尼" in text and "48岁" in text and result.disclaimer in text
+    assert "font-family: 'Noto Sans CJK SC'" in html
+    assert english_runs(html, allowed_tokens(demo, result, kb)) == []
+
+
+def test_english_checker_catches_a_sentence(reports: dict[str, tuple[Result, str]], kb: KnowledgeBase,
+                                            demo: Case) -> None:
+    result, html = reports["zh"]
+    spoiled = html.replace("</footer>", "<p>Consider this option first.</p></footer>")
+    assert english_runs(spoiled, allowed_tokens(demo, result, kb)) == ["Consider this option first."]
+
+
+@pytest.mark.parametrize("name", ["g1202r_l1196m_compound_after_lorlatinib", "oligoprogression_on_alectinib",
+                                  "unrecognized_alteration_with_g1202r", "met_amplification_after_lorlatinib"])
+def test_chinese_report_for_other_cases(kb: KnowledgeBase, name: str) -> None:
+    path = SCENARIOS / f"{name}.yaml"
+    if not path.exists():
+        pytest.skip(f"scenario {name} not shipped")
+    case = load_scenario(name)
+    result = recommend(case, kb, lang="zh")
+    html = render_html(case, result, kb)
+    # the input parser explains unreadable alterations in English only; the report quotes it, marked lang="en"
+    quoted = [str(a.get("reason") or "") for a in result.alterations]
+    assert english_runs(html, allowed_tokens(case, result, kb) + quoted) == []
+    assert html.count("<svg") == 3
+
+
+def test_html_escapes_case_text(kb: KnowledgeBase) -> None:
+    case = parse_case_data({"id": "<script>x</script>", "diagnosis": {"alk": {"fusion": "EML4-ALK"}},
+                            "history": [{"regimen": ["crizotinib"], "toxicity": "<b>rash</b>"}]})
+    html = render_html(case, recommend(case, kb), kb)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>rash</b>" not in html and "&lt;b&gt;rash&lt;/b&gt;" in html
+
+
+def test_html_is_self_contained(reports: dict[str, tuple[Result, str]]) -> None:
+    for _result, html in reports.values():
+        assert external_refs(html) == []
+        lowered = html.lower()
+        for needle in ("<link", "<script", "<img", "<iframe", "@import", "url(", "@font-face", " src="):
+            assert needle not in lowered, needle
+        assert 'class="cite" href="https://doi.org/10.1158/2159-8290.CD-16-0596"' in html
+
+
+def test_self_containment_check_can_fail() -> None:
+    assert external_refs('<link rel="stylesheet" href="https://cdn.example.org/x.css">') == \
+        ["https://cdn.example.org/x.css"]
+
+
+def test_i18n_tables_match() -> None:
+    assert set(_TEXT["en"]) == set(_TEXT["zh"])
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_three_inline_figures(reports: dict[str, tuple[Result, str]], lang: str) -> None:
+    html = reports[lang][1]
+    for fig in ("fig-heatmap", "fig-efficacy", "fig-swimmer"):
+        block = re.search(rf'<figure id="{fig}">\s*(<svg\b.*?</svg>)', html, flags=re.S)
+        assert block is not None, fig
+        assert 'role="img"' in block.group(1)
+    assert html.count("<svg") == 3
+
+
+def test_figure_content(kb: KnowledgeBase, demo: Case, reports: dict[str, tuple[Result, str]]) -> None:
+    result_en, result_zh = reports["en"][0], reports["zh"][0]
+    heat = figures.mutation_heatmap(result_en, kb)
+    assert ">G1202R<" in heat and ">lorlatinib<" in heat and ">resistant<" in heat and ">sensitive<" in heat
+    assert ">P<" in heat  # lorlatinib x G1202R rests on preclinical data only
+    assert figures.clone_call(result_en, kb, "G1202R", "alectinib") == ("resistant", False)
+    forest = figures.efficacy_forest(result_en)
+    assert ">39.6<" in forest and ">6.6<" in forest and "Intracranial ORR" in forest
+    swim = figures.treatment_swimmer(demo, kb, "zh")
+    assert ">第1线<" in swim and "阿来替尼" in swim
+    assert "Noto Sans CJK SC" in figures.mutation_heatmap(result_zh, kb)
+
+
+def test_figures_are_deterministic(kb: KnowledgeBase, demo: Case, reports: dict[str, tuple[Result, str]]) -> None:
+    result = reports["zh"][0]
+    one, two = figures.all_figures(demo, result, kb), figures.all_figures(demo, result, kb)
+    assert one == two
+    for svg in one.values():
+        assert "<dc:date" not in svg and "Matplotlib" not in svg and "<?xml" not in svg
+
+
+def test_figures_without_data(kb: KnowledgeBase) -> None:
+    case = parse_case_data({"diagnosis": {"alk": {"fusion": "EML4-ALK"}}, "current": {"status": "treatment_naive"}})
+    result = recommend(case, kb, lang="zh")
+    figs = figures.all_figures(case, result, kb)
+    assert "未报告ALK激酶区突变" in figs["heatmap"] and "既往未接受系统治疗" in figs["swimmer"]
+    html = render_html(case, result, kb)
+    assert html.count("<svg") == 3 and "既往未接受系统治疗（初治）。" in html
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _pdf_text(path: Path) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(str(path))
+    return "".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_pdf_english(reports: dict[str, tuple[Result, str]], tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    result, html = reports["en"]
+    out = tmp_path / "report.pdf"
+    pages = render_pdf(html, out)
+    assert pages >= 1 and out.read_bytes().startswith(b"%PDF")
+    text = _squash(_pdf_text(out))
+    assert _squash(f"1. {result.options[0].name}") in text
+    assert _squash(result.disclaimer) in text
+
+
+@pytest.mark.skipif(not cjk_font_available(), reason="no Noto Sans CJK font (Debian: apt-get install fonts-noto-cjk)")
+def test_pdf_chinese(reports: dict[str, tuple[Result, str]], tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    result, html = reports["zh"]
+    out = tmp_path / "report_zh.pdf"
+    assert render_pdf(html, out) >= 1
+    text = _squash(_pdf_text(out))
+    assert _squash(result.options[0].name) in text and "患者概况" in text
+    assert _squash(result.disclaimer) in text
+
+
+def test_pdf_chinese_without_font_is_a_clear_error(reports: dict[str, tuple[Result, str]], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("alknav.outputs.report.pdf.cjk_font_available", lambda: False)
+    with pytest.raises(CjkFontMissing, match="fonts-noto-cjk"):
+        render_pdf(reports["zh"][1], tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
