@@ -38,28 +38,36 @@ def normalise(html: str, kb: KnowledgeBase) -> str:
     return re.sub(r"(</(?:tr|p|h\d|li|div|section|table|ul|header|footer|figure|style|head)>)", r"\1\n", text)
 
 
+_INLINE = r"a|span|strong|em|b|i|code|small|sup|sub|abbr"
+
+
 def visible_text(html: str) -> str:
+    """Text a reader sees; a block element (cell, paragraph, SVG text) ends a line, inline markup does not."""
     body = re.sub(r"<style\b.*?</style>|<title\b.*?</title>", " ", html, flags=re.S)
-    body = re.sub(r"<[^>]+>", " ", body)
+    body = re.sub(rf"</?(?:{_INLINE})\b[^>]*>", " ", body)
+    body = re.sub(r"<[^>]+>", "\n", body)
     return htmlmod.unescape(body)
 
 
-_CITATION = re.compile(r"\b(?:doi|pmid|nct):\S+|https?://\S+")
-_MUTATION = re.compile(r"\b(?:p\.)?[A-Z]\d{3,4}(?:_[A-Z]\d{3,4})?(?:[A-Z]|del|ins[A-Z]*|fs)?\b")
+_EDGE = r"(?<![A-Za-z0-9])"  # \b would not separate a Latin token from a preceding Chinese character
+_CITATION = re.compile(_EDGE + r"(?:(?:doi|pmid|nct):[^\s;\]]+|https?://[^\s;\]]+)")
+_MUTATION = re.compile(_EDGE + r"(?:p\.)?[A-Z]\d{3,4}(?:_[A-Z]\d{3,4})?(?:[A-Z]|del|ins[A-Z]*|fs)?(?![A-Za-z0-9])")
+_UNITS = re.compile(_EDGE + r"(?:IC50|nM|mg)(?![A-Za-z0-9])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ \t\n,;:/.()+&=\-–—]+[A-Za-z][A-Za-z'’-]*){2,}")
+_LETTER = re.compile(_EDGE + r"[A-Za-z](?![A-Za-z])")
+_ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ \t,;:/.()+&=\-–—]+[A-Za-z][A-Za-z'’-]+){2,}")
 
 
 def english_runs(html: str, allowed: list[str]) -> list[str]:
-    """Runs of 3+ consecutive ASCII words left once allowed tokens (drug codes, trial names, citations,
-    mutation names, numbers) are removed from the visible text."""
-    text = visible_text(html)
+    """Runs of 3+ consecutive ASCII words (two letters or more, within one block) left once citations,
+    allowed tokens (drug names and codes, trial names, the case's own alteration and fusion strings),
+    mutation names, units, numbers and single letters (evidence levels) are removed from the visible text."""
+    text = _CITATION.sub(" ", visible_text(html))
     for token in sorted({a for a in allowed if a}, key=len, reverse=True):
         text = text.replace(token, " ")
-    text = _CITATION.sub(" ", text)
-    text = _MUTATION.sub(" ", text)
-    text = _NUMBER.sub(" ", text)
-    return [m.group(0) for m in _ASCII_RUN.finditer(text)]
+    for pattern in (_MUTATION, _UNITS, _NUMBER, _LETTER):
+        text = pattern.sub(" ", text)
+    return [m.group(0).strip() for m in _ASCII_RUN.finditer(text)]
 
 
 def allowed_tokens(case: Case, result: Result, kb: KnowledgeBase) -> list[str]:

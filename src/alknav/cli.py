@@ -241,7 +241,16 @@ def _recommend_file(path: Path, kb: Any, lang: str, region: str | None) -> Any:
     return recommend(read_case(path), kb, lang=lang, region=region)
 
 
+def _need(extra: str, module: str) -> None:
+    """A clear message instead of a traceback when an optional extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        _fail(f"this needs the '{extra}' extra: pip install 'alknav[{extra}]'")
+
+
 def _print_fhir(path: Path, kb: Any, lang: str, region: str | None) -> None:
+    _need("fhir", "fhir.resources")
     from alknav.inputs.case_reader import read_case
     from alknav.outputs.fhir import to_fhir, validate_fhir
     from alknav.recommend.engine import recommend

@@ -67,12 +67,16 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def _value_text(text: str, lang: str) -> str:
+    return t(lang, "value_not_reached") if text.strip().lower() in ("not reached", "nr") else text
+
+
 def efficacy_line(e: Efficacy, lang: str) -> tuple[str, bool]:
     """One efficacy figure in words, and whether an English-only qualifier was left out."""
     base, detail = endpoint_parts(e)
     label = term(lang, "ep", base)
     unit = term(lang, "unit", e.unit) if e.unit in ("months", "percent") else f" {e.unit}"
-    value = f"{number(e.value)}{unit}" if e.value is not None else (e.value_text or "")
+    value = f"{number(e.value)}{unit}" if e.value is not None else _value_text(e.value_text or "", lang)
     text = f"{label} {value}"
     if e.ci_low is not None:
         high = number(e.ci_high) if e.ci_high is not None else t(lang, "ci_nr")
