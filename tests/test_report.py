@@ -67,7 +67,7 @@ def english_runs(html: str, allowed: list[str]) -> list[str]:
         text = text.replace(token, " ")
     for pattern in (_MUTATION, _UNITS, _NUMBER, _LETTER):
         text = pattern.sub(" ", text)
-    return [m.group(0).strip() for m in _ASCII_RUN.finditer(text)]
+    return [re.sub(r"\s+", " ", m.group(0).strip()) for m in _ASCII_RUN.finditer(text)]
 
 
 def allowed_tokens(case: Case, result: Result, kb: KnowledgeBase) -> list[str]:
@@ -173,11 +173,15 @@ def test_english_checker_catches_a_sentence(reports: dict[str, tuple[Result, str
                                             demo: Case) -> None:
     result, html = reports["zh"]
     spoiled = html.replace("</footer>", "<p>Consider this option first.</p></footer>")
-    assert english_runs(spoiled, allowed_tokens(demo, result, kb)) == ["Consider this option first."]
+    assert english_runs(spoiled, allowed_tokens(demo, result, kb)) == ["Consider this option first"]
+    # an untranslated engine phrase is caught too
+    spoiled = html.replace("</footer>", "<p>已获批 — available only within a clinical trial</p></footer>")
+    assert english_runs(spoiled, allowed_tokens(demo, result, kb)) == ["available only within clinical trial"]
 
 
-@pytest.mark.parametrize("name", ["g1202r_l1196m_compound_after_lorlatinib", "oligoprogression_on_alectinib",
-                                  "unrecognized_alteration_with_g1202r", "met_amplification_after_lorlatinib"])
+@pytest.mark.parametrize("name", ["g1202r_l1196m_after_lorlatinib", "oligoprogression_on_alectinib",
+                                  "unrecognized_alteration_with_g1202r", "met_amp_after_lorlatinib",
+                                  "polyclonal_g1202r_i1171n_after_alectinib", "fl_untreated_no_brain_mets"])
 def test_chinese_report_for_other_cases(kb: KnowledgeBase, name: str) -> None:
     path = SCENARIOS / f"{name}.yaml"
     if not path.exists():
@@ -203,8 +207,9 @@ def test_html_is_self_contained(reports: dict[str, tuple[Result, str]]) -> None:
     for _result, html in reports.values():
         assert external_refs(html) == []
         lowered = html.lower()
-        for needle in ("<link", "<script", "<img", "<iframe", "@import", "url(", "@font-face", " src="):
+        for needle in ("<link", "<script", "<img", "<iframe", "<object", "<embed", "@import", "@font-face", " src="):
             assert needle not in lowered, needle
+        assert re.findall(r"url\((?!#)", lowered) == []  # only in-document references (SVG clip paths)
         assert 'class="cite" href="https://doi.org/10.1158/2159-8290.CD-16-0596"' in html
 
 
@@ -228,6 +233,8 @@ def test_three_inline_figures(reports: dict[str, tuple[Result, str]], lang: str)
         assert block is not None, fig
         assert 'role="img"' in block.group(1)
     assert html.count("<svg") == 3
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate ids across the inline figures"
 
 
 def test_figure_content(kb: KnowledgeBase, demo: Case, reports: dict[str, tuple[Result, str]]) -> None:

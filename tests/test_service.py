@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,23 @@ class StoreContract:
         got = svc.client.get(f"/api/v1/cases/{created['id']}", headers=svc.auth).json()
         assert got["case"]["id"].startswith("nul\u0000 and 中文")
 
+    def test_concurrent_updates_and_reads(self, svc: Service) -> None:
+        created = self._create(svc)
+        url = f"/api/v1/cases/{created['id']}"
+
+        def work(i: int) -> tuple[int, int]:
+            put = svc.client.put(url, json=demo_case(id=f"rev-{i}"), headers=svc.auth)
+            got = svc.client.get(url, headers=svc.auth)
+            return put.status_code, got.status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            codes = list(pool.map(work, range(16)))
+        assert codes == [(200, 200)] * 16
+        final = svc.client.get(url, headers=svc.auth).json()
+        assert final["version"] == 17
+        versions = svc.rows(f"SELECT version FROM case_versions WHERE case_id = '{created['id']}' ORDER BY version")
+        assert [v[0] for v in versions] == list(range(1, 18))
+
     def test_migrations_are_idempotent(self, svc: Service) -> None:
         create_app(svc.settings)  # a second start on the same database
         assert svc.rows("SELECT version_num FROM alembic_version") == [("0001",)]
@@ -346,3 +364,31 @@ def test_settings_are_read_when_the_app_is_built(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("ALKNAV_DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
     create_app()
     assert (tmp_path / "other.db").exists()
+
+
+def test_an_internal_failure_is_a_bare_500(public: TestClient, monkeypatch: pytest.MonkeyPatch,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    import alknav.service.api as api
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("SECRET detail from the case")
+
+    monkeypatch.setattr(api, "recommend", broken)
+    with caplog.at_level(logging.INFO):
+        response = public.post("/api/v1/recommend", json=demo_case())
+    assert response.status_code == 500
+    assert response.json() == {"error": {"field": "", "message": "internal error"}}
+    logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
+    assert "internal error: RuntimeError" in logged and "SECRET" not in logged
+
+
+def test_bad_settings_and_unusable_database_are_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALKNAV_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ALKNAV_MAX_REQUEST_BYTES", "lots")
+    with pytest.raises(AlknavError, match="ALKNAV_MAX_REQUEST_BYTES"):
+        create_app()
+    monkeypatch.delenv("ALKNAV_MAX_REQUEST_BYTES")
+    monkeypatch.setenv("ALKNAV_DATABASE_URL", "postgresql+psycopg2://user:hunter2@127.0.0.1:1/none")
+    with pytest.raises(AlknavError, match="cannot open the case store") as caught:
+        create_key(Settings(), "x")
+    assert "hunter2" not in str(caught.value)

@@ -56,6 +56,7 @@ def _runner() -> tuple[list[str], int | None, int | None]:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
+    pytest.importorskip("psycopg2", reason="psycopg2 (the PostgreSQL driver) is not installed")
     initdb, pg_ctl = _program("initdb"), _program("pg_ctl")
     if initdb is None or pg_ctl is None:
         pytest.skip("PostgreSQL server programs (initdb, pg_ctl) not found; install Debian 'postgresql'")

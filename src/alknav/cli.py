@@ -34,6 +34,8 @@ cohort_app = typer.Typer(help="Recommend for, and summarise, whole cohorts of ge
 app.add_typer(cohort_app, name="cohort")
 case_app = typer.Typer(help="Build case files.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
+keys_app = typer.Typer(help="API keys for the service's case endpoints (stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 KbDir = Annotated[
     Path | None,
@@ -325,6 +327,38 @@ def _batch(files: list[Path], kb: Any, lang: str, region: str | None) -> None:
         raise typer.Exit(2)
 
 
+@app.command("report")
+def report_cmd(
+    case: Annotated[Path, typer.Argument(help="Case file (YAML/JSON/Phenopacket)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="report.html or report.pdf")],
+    lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
+) -> None:
+    """A self-contained, print-friendly report (HTML, or PDF when the output ends in .pdf)."""
+    _check_choice(lang, ("en", "zh"), "--lang", False)
+    _check_choice(region, ("CN", "US", "EU", "JP"), "--region", False)
+    if output.suffix.lower() not in (".html", ".htm", ".pdf"):
+        _fail(f"-o must end in .html or .pdf, not '{output.name}'", field="output")
+    kb = _load(kb_dir)
+    try:
+        from alknav.inputs.case_reader import read_case
+        from alknav.outputs.report.html import render_html
+        from alknav.recommend.engine import recommend
+
+        parsed = read_case(case)
+        html = render_html(parsed, recommend(parsed, kb, lang=lang, region=region), kb)
+        if output.suffix.lower() == ".pdf":
+            _need("pdf", "weasyprint")
+            from alknav.outputs.report.pdf import render_pdf
+
+            pages = render_pdf(html, output)
+            print(f"alknav: wrote {output} ({pages} pages)", file=sys.stderr)
+        else:
+            output.write_text(html, encoding="utf-8")
+            print(f"alknav: wrote {output}", file=sys.stderr)
+    except AlknavError as exc:
+        _fail(str(exc), field=getattr(exc, "field", ""))
+
+
 @app.command("explain")
 def explain_cmd(case: Annotated[Path, typer.Argument(help="Case file")], lang: Lang = "en",
                 region: RegionOpt = None, kb_dir: KbDir = None,
@@ -501,6 +535,72 @@ def case_from_files(
     text = "\n".join(header) + "\n" + yaml.safe_dump(item.case, allow_unicode=True, sort_keys=False)
     output.write_text(text, encoding="utf-8")
     print(f"alknav: wrote {output}", file=sys.stderr)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the REST API (/api/v1, OpenAPI at /openapi.json) and the web pages. Settings from ALKNAV_* env."""
+    _need("service", "fastapi")
+    from alknav.service import load_settings
+    from alknav.service.server import serve
+
+    try:
+        settings = load_settings()
+    except AlknavError as exc:
+        _fail(str(exc), field=getattr(exc, "field", ""))
+    serve(settings, host=host, port=port, workers=workers)
+
+
+@keys_app.command("create")
+def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e.g. the client system")]) -> None:
+    """Create an API key; it is shown once and stored only as a salted hash."""
+    _need("service", "fastapi")
+    from alknav.service import create_key, load_settings
+
+    try:
+        key = create_key(load_settings(), name)
+    except AlknavError as exc:
+        _fail(str(exc), field="name")
+    print(key)
+    print("alknav: store this key now; it cannot be shown again", file=sys.stderr)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="the key's id or name")]) -> None:
+    """Revoke an API key (requests with it are refused at once)."""
+    _need("service", "fastapi")
+    from alknav.service import load_settings, revoke_key
+
+    try:
+        done = revoke_key(load_settings(), key)
+    except AlknavError as exc:
+        _fail(str(exc), field="key")
+    if not done:
+        _fail(f"no active key '{key}'", field="key")
+    print(f"alknav: revoked {key}", file=sys.stderr)
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonFlag = False) -> None:
+    """List keys (id, name, created, revoked) — never the keys themselves."""
+    _need("service", "fastapi")
+    from alknav.service import list_keys, load_settings
+
+    try:
+        keys = list_keys(load_settings())
+    except AlknavError as exc:
+        _fail(str(exc))
+    rows = [{"id": k.id, "name": k.name, "created_at": k.created_at.isoformat(),
+             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]
+    if as_json:
+        _dump(rows)
+        return
+    for row in rows:
+        print("\t".join(str(v) for v in row.values()))
 
 
 def main() -> None:

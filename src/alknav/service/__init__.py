@@ -7,6 +7,6 @@ from __future__ import annotations
 
 from alknav.service.app import create_app
 from alknav.service.auth import create_key, list_keys, revoke_key
-from alknav.service.settings import Settings
+from alknav.service.settings import Settings, load_settings
 
-__all__ = ["Settings", "create_app", "create_key", "list_keys", "revoke_key"]
+__all__ = ["Settings", "create_app", "create_key", "list_keys", "load_settings", "revoke_key"]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
 
 from alknav import __version__ as alknav_version
 from alknav.errors import AlknavError, CaseError
@@ -110,11 +111,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise ApiError(413, "body", f"the request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "body", f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "body", f"the request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ApiError(400, "body", "the client disconnected before sending the whole body") from None
     return b"".join(chunks)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
@@ -25,7 +26,7 @@ from alknav.service.api import CASE_SCHEMA_REF, ServiceState, router
 from alknav.service.auth import KeyChecker
 from alknav.service.docs import docs_page
 from alknav.service.errors import ApiError, error_body, field_of
-from alknav.service.settings import Settings
+from alknav.service.settings import Settings, load_settings
 from alknav.service.store import Store
 
 log = logging.getLogger("alknav.service")
@@ -58,11 +59,12 @@ class Guard:
             return
         start = time.perf_counter()
         status = 500
+        started = False
 
         async def send_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                status, started = int(message["status"]), True
             await send(message)
 
         try:
@@ -72,6 +74,11 @@ class Guard:
                 await response(scope, receive, send_status)
             else:
                 await self.app(scope, receive, send_status)
+        except Exception as exc:
+            # the last resort: no traceback and no message in the log, as either may quote the case
+            log.error("internal error: %s", type(exc).__name__)
+            if not started:
+                await JSONResponse(error_body("", "internal error"), status_code=500)(scope, receive, send_status)
         finally:
             route = scope.get("route")
             path = scope.get("path", "")
@@ -103,11 +110,6 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return JSONResponse(error_body("", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
-
-
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.error("internal error: %s", type(exc).__name__)  # the type only: a message may quote the case
-    return JSONResponse(error_body("", "internal error"), status_code=500)
 
 
 def _add_example(schema: dict[str, Any]) -> None:
@@ -145,21 +147,31 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service. Settings are read from the environment now, when not given."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     kb = load_kb(settings.kb_dir)
     store = Store.open(settings)
-    app = FastAPI(title="alknav", version=__version__, description=_DESCRIPTION, docs_url=None, redoc_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()  # pooled connections; the engine stays usable
+
+    app = FastAPI(title="alknav", version=__version__, description=_DESCRIPTION, docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
     app.state.alknav = ServiceState(settings=settings, kb=kb, store=store, keys=KeyChecker(store))
     app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs() -> HTMLResponse:
         return HTMLResponse(docs_page(app.openapi()))
+
+    from alknav.service.web import add_web  # the server-rendered pages share the KB and the body limit
+
+    add_web(app, kb, settings.max_request_bytes)
 
     app.add_middleware(Guard, limit=settings.max_request_bytes)
     return app

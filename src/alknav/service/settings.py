@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from alknav.errors import AlknavError
 
 
 def default_data_dir() -> Path:
@@ -35,3 +37,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'alknav.db'}"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment now; AlknavError naming the variable when one is invalid."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        name = "ALKNAV_" + str(err["loc"][0]).upper() if err["loc"] else "ALKNAV_*"
+        raise AlknavError(f"{name}: {err['msg']}") from None

@@ -14,9 +14,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alknav.errors import AlknavError
 from alknav.service.models import AuditRow, CaseRow, CaseVersionRow, utcnow
 from alknav.service.settings import Settings
 
@@ -44,12 +46,19 @@ class CaseVersion:
     updated_at: datetime
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver must not emit its own (deferred) BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Take the write lock when a transaction starts: every store transaction writes (at least its
+    audit row), and a deferred transaction that reads and then writes fails under concurrency."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -58,7 +67,8 @@ def make_engine(settings: Settings) -> Engine:
         if not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -94,8 +104,14 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
-        engine = make_engine(settings)
-        migrate(engine)
+        """Connect and migrate; AlknavError (without the password) when the database cannot be used."""
+        try:
+            engine = make_engine(settings)
+            migrate(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            shown = make_url(settings.url()).render_as_string(hide_password=True)
+            raise AlknavError(f"cannot open the case store {shown}: {type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''}") from None
         return cls(engine)
 
     def session(self) -> Session:

@@ -49,14 +49,21 @@ def _layout_family() -> str:
 
 @contextmanager
 def _style() -> Iterator[None]:
-    rc: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "alknav", "font.family": [_layout_family()],
-                          "font.size": 9, "axes.titlesize": 10, "path.simplify": True}
-    with matplotlib.rc_context(rc), warnings.catch_warnings():
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "alknav", "font.family": [_layout_family()],
+                                "font.size": 9, "axes.titlesize": 10, "path.simplify": True}), \
+            warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         yield
 
 
-def _to_svg(fig: Figure, label: str) -> str:
+def _scope_ids(svg: str, prefix: str) -> str:
+    """Prefix every id (and every reference to one) so that three figures in one page never collide."""
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
+    return re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{prefix}-{m.group(1)}"', svg)
+
+
+def _to_svg(fig: Figure, label: str, prefix: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buf.getvalue()
@@ -65,18 +72,18 @@ def _to_svg(fig: Figure, label: str) -> str:
     svg = _FONT_ATTR.sub("font-family: " + CSS_FONT_STACK, svg)
     svg = re.sub(r'<svg ([^>]*?)width="[\d.]+pt" height="[\d.]+pt"',
                  lambda m: f'<svg {m.group(1)}role="img" aria-label="{_attr(label)}" class="figure"', svg, count=1)
-    return svg.strip()
+    return _scope_ids(svg.strip(), prefix)
 
 
 def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def _message(text: str, label: str) -> str:
+def _message(text: str, label: str, prefix: str) -> str:
     with _style():
         fig = Figure(figsize=(6.5, 0.8))
         fig.text(0.5, 0.5, text, ha="center", va="center", color="#555555")
-        return _to_svg(fig, label)
+        return _to_svg(fig, label, prefix)
 
 
 def _short(name: str, width: int) -> str:
@@ -131,7 +138,7 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
     label = t(lang, "r_heatmap")
     clones = _clone_labels(result)
     if not clones:
-        return _message(t(lang, "fig_no_clones"), label)
+        return _message(t(lang, "fig_no_clones"), label, "heatmap")
     drugs = _tki_columns(result, kb)
     names = [_short(kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn, 8 if lang == "zh" else 12)
              for d in drugs]
@@ -158,7 +165,7 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
         handles = [Patch(facecolor=CALL_COLOURS[c], label=t(lang, c)) for c in CALL_COLOURS]
         handles.append(Patch(facecolor="white", edgecolor="white", label=t(lang, "fig_preclinical")))
         fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7, frameon=False)
-        return _to_svg(fig, label)
+        return _to_svg(fig, label, "heatmap")
 
 
 # --------------------------------------------------------------------------- 2. efficacy
@@ -189,7 +196,7 @@ def efficacy_forest(result: Result) -> str:
     label = t(lang, "r_efficacy_figure")
     opts = [o for o in result.options if any(e.value is not None for e in o.expected_efficacy)]
     if not opts:
-        return _message(t(lang, "fig_no_efficacy"), label)
+        return _message(t(lang, "fig_no_efficacy"), label, "efficacy")
     names = [f"{o.rank}. {_short(o.name, 16 if lang == 'zh' else 26)}" for o in opts]
     panels = [("ORR", t(lang, "fig_orr"), 100.0), ("PFS", t(lang, "fig_pfs"), 0.0)]
     if any(_numeric(o.expected_efficacy, "iORR") for o in opts):
@@ -205,7 +212,7 @@ def efficacy_forest(result: Result) -> str:
             _panel(ax, rows, title, xmax or max(6.0, pfs_max * 1.1))
         axes[0].set_yticks(range(len(opts)), names, fontsize=8)
         axes[0].set_ylim(len(opts) - 0.5, -0.5)
-        return _to_svg(fig, label)
+        return _to_svg(fig, label, "efficacy")
 
 
 # --------------------------------------------------------------------------- 3. swimmer
@@ -240,7 +247,7 @@ _END_MARKERS = {"progression": ("X", "#d73027"), "toxicity": ("D", "#f46d43"), "
 def treatment_swimmer(case: Case, kb: KnowledgeBase, lang: str) -> str:
     label = t(lang, "r_swimmer")
     if not case.history:
-        return _message(t(lang, "fig_no_history"), label)
+        return _message(t(lang, "fig_no_history"), label, "swimmer")
     with _style():
         fig = Figure(figsize=(8.0, 1.1 + 0.45 * len(case.history)), layout="constrained")
         ax = fig.add_subplot()
@@ -274,7 +281,7 @@ def treatment_swimmer(case: Case, kb: KnowledgeBase, lang: str) -> str:
         handles += [Line2D([], [], marker=m, color=c, linestyle="none", label=term(lang, "stop", k))
                     for k, (m, c) in _END_MARKERS.items() if k in used]
         fig.legend(handles=handles, loc="outside lower center", ncols=6, fontsize=7, frameon=False)
-        return _to_svg(fig, label)
+        return _to_svg(fig, label, "swimmer")
 
 
 def all_figures(case: Case, result: Result, kb: KnowledgeBase) -> dict[str, str]:

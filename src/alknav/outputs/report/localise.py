@@ -1,8 +1,8 @@
 """Report wording for engine phrases that the Result carries in English only.
 
-The engine writes a few fixed phrases in English whatever the language (the evidence detail of a
-clone call, the availability detail, the qualifier of a trial endpoint). The report rewrites those
-fixed phrases through the i18n table; free text it cannot translate is left to the caller.
+The engine writes a few fixed phrases in English whatever the language (the availability detail,
+"not reached", the qualifier of a trial endpoint). The report rewrites those fixed phrases through
+the i18n table; free text it cannot translate is left out of the Chinese report and said so.
 """
 
 from __future__ import annotations
@@ -13,28 +13,8 @@ from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import t, term
 from alknav.recommend.result import Efficacy
 
-_CALL_DETAIL = re.compile(
-    r"\b(clinical|preclinical|computational), level ([A-Z])"
-    r"(?:, IC50 ([\d.]+) nM(?: vs ([\d.]+) nM non-mutant)?)?"
-)
 _MISSING = re.compile(r"^not recorded as approved in (\w+): (.+)$")
 _FIXED_DETAIL = {"available only within a clinical trial": "avail_trial_only", "local therapy": "avail_local"}
-
-
-def fact_text(text: str, lang: str) -> str:
-    """'G1202R 对 洛拉替尼：敏感（preclinical, level D）' -> '…（临床前证据，D级）' in Chinese."""
-    if lang == "en":
-        return text
-
-    def one(m: re.Match[str]) -> str:
-        out = t(lang, "ev_level", type=term(lang, "ev", m.group(1)), level=m.group(2))
-        if m.group(3) and m.group(4):
-            out += "，" + t(lang, "ev_ic50_wt", value=m.group(3), wt=m.group(4))
-        elif m.group(3):
-            out += "，" + t(lang, "ev_ic50", value=m.group(3))
-        return out
-
-    return _CALL_DETAIL.sub(one, text)
 
 
 def drug_name(kb: KnowledgeBase, drug_id: str, lang: str) -> str:

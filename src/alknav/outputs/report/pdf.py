@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -49,7 +50,21 @@ def render_pdf(html: str, out: Path) -> int:
         from weasyprint import HTML  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ReportError("PDF output needs WeasyPrint (pip install weasyprint)") from exc
-    document = HTML(string=html, url_fetcher=_no_fetch).render()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(str(out))
+    quiet = _SvgCssNoise()
+    logger = logging.getLogger("weasyprint")
+    logger.addFilter(quiet)
+    try:
+        document = HTML(string=html, url_fetcher=_no_fetch).render()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        document.write_pdf(str(out))
+    finally:
+        logger.removeFilter(quiet)
     return len(document.pages)
+
+
+class _SvgCssNoise(logging.Filter):
+    """WeasyPrint's HTML cascade does not know SVG presentation properties (text-anchor, stroke-*) in the
+    figures' style attributes and warns once per element; its SVG renderer applies them all the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "unknown property" not in record.getMessage()

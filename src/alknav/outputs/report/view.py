@@ -110,6 +110,10 @@ def _drug_label(kb: KnowledgeBase, name: str, lang: str) -> str:
         return name
 
 
+def _paren(lang: str, text: str) -> str:
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
 def _sep(lang: str) -> str:
     return "、" if lang == "zh" else ", "
 
@@ -134,8 +138,8 @@ def patient_rows(case: Case, lang: str, case_id: str) -> list[Row]:
         Row(t(lang, "r_alk_method"), (alk.method if alk and alk.method else na)),
     ]
     if alk and alk.tests:
-        tests = [f"{x.method}{' (' + term(lang, 'sample', x.sample) + ')' if x.sample else ''}: "
-                 f"{term(lang, 'test', x.result)}" for x in alk.tests]
+        tests = [f"{x.method}{_paren(lang, term(lang, 'sample', x.sample)) if x.sample else ''}"
+                 f"{t(lang, 'r_colon')}{term(lang, 'test', x.result)}" for x in alk.tests]
         rows.append(Row(t(lang, "r_alk_tests"), "; ".join(tests)))
     cur = case.current
     rows += [
@@ -158,7 +162,7 @@ def history_rows(case: Case, kb: KnowledgeBase, lang: str) -> list[HistoryRow]:
         out.append(HistoryRow(
             line=i,
             regimen=" + ".join(_drug_label(kb, name, lang) for name in h.regimen),
-            response=f"{term(lang, 'resp', h.best_response.value)} ({h.best_response.value})"
+            response=term(lang, "resp", h.best_response.value) + _paren(lang, h.best_response.value)
             if h.best_response else "—",
             months=localise.number(h.months) if h.months is not None else "—",
             stopped=term(lang, "stop", h.stopped_for.value) if h.stopped_for else "—",
@@ -188,7 +192,7 @@ def interpretation_rows(result: Result, kb: KnowledgeBase, lang: str) -> list[Ro
     for c in it.get("clones") or []:
         label = "+".join(c.get("mutations") or [])
         curated = t(lang, "r_curated" if c.get("curated") else "r_not_curated")
-        clones.append(f"{label}（{curated}）" if lang == "zh" else f"{label} ({curated})")
+        clones.append(label + _paren(lang, curated))
     rows.append(Row(t(lang, "r_clones"), "; ".join(clones) or t(lang, "r_none")))
     mechs = []
     for m in it.get("mechanisms") or []:
@@ -216,7 +220,7 @@ def option_view(o: Option, kb: KnowledgeBase, lang: str) -> tuple[OptionView, bo
         availability=term(lang, "avail", o.availability.status),
         availability_detail=localise.availability_detail(kb, o.availability.detail, lang),
         efficacy=efficacy, efficacy_trials=trials,
-        facts=[Cited(localise.fact_text(f.text, lang), f.citations) for f in o.rationale_facts]
+        facts=[Cited(f.text, f.citations) for f in o.rationale_facts]
         or [Cited(o.rationale, [])],
         clone_calls=[Row(clone, t(lang, call)) for clone, call in o.clone_calls.items()],
         citations=o.evidence.citations,
