@@ -58,7 +58,10 @@ def expected_efficacy(kb: KnowledgeBase, cand: Candidate, facts: CaseFacts) -> l
     if best is None:
         return []
     _, trial, arm = best
-    superseded = {r.update_of for t in kb.trials.values() for r in t.results if r.update_of}
+    if "superseded_results" not in kb.derived:
+        kb.derived["superseded_results"] = frozenset(
+            r.update_of for t in kb.trials.values() for r in t.results if r.update_of)
+    superseded = kb.derived["superseded_results"]
     results = [r for r in trial.results if r.arm == arm.id and r.id not in superseded]
     endpoints = [s.Endpoint.PFS, s.Endpoint.ORR] + ([s.Endpoint.iORR] if facts.cns else [])
     out = []

@@ -37,7 +37,13 @@ class _Scored:
 
 
 def _cites(kb: KnowledgeBase, refs: list[str]) -> list[str]:
-    return list(dict.fromkeys(cite(kb, ref) for ref in refs))
+    cache: dict[str, str] = kb.derived.setdefault("cite", {})
+    out = []
+    for ref in refs:
+        if ref not in cache:
+            cache[ref] = cite(kb, ref)
+        out.append(cache[ref])
+    return list(dict.fromkeys(out))
 
 
 def _fill(text: str, facts: CaseFacts, kb: KnowledgeBase, option: str = "") -> str:

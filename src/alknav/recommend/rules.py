@@ -85,7 +85,7 @@ CASE_TESTS: dict[str, CaseTest] = {
 
 CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_drug_any": lambda v, c, f, kb: bool(set(v) & set(c.drugs)),
-    "candidate_category_in": lambda v, c, f, kb: c.category in {x.value if hasattr(x, "value") else x for x in v},
+    "candidate_category_in": lambda v, c, f, kb: c.category in v,
     "candidate_generation_in": lambda v, c, f, kb: any(kb.drugs[d].generation in v for d in c.drugs),
     "candidate_coverage_in": lambda v, c, f, kb: c.coverage in v,
     "candidate_cns_in": lambda v, c, f, kb: any(
@@ -123,11 +123,13 @@ def compiled_rules(kb: KnowledgeBase) -> list[CompiledRule]:
     if "rules" not in kb.derived:
         out = []
         for rule in kb.rules.values():
-            given = {k: v for k, v in rule.when.model_dump(exclude_none=True).items()}
+            given = rule.when.model_dump(mode="json", exclude_none=True)
+            # list conditions become frozensets of plain strings/ints once, for fast membership tests
+            values = {k: frozenset(v) if isinstance(v, list) else v for k, v in given.items()}
             out.append(CompiledRule(
                 rule,
-                tuple((CASE_TESTS[k], getattr(rule.when, k)) for k in given if k in CASE_TESTS),
-                tuple((CANDIDATE_TESTS[k], getattr(rule.when, k)) for k in given if k in CANDIDATE_TESTS),
+                tuple((CASE_TESTS[k], values[k]) for k in given if k in CASE_TESTS),
+                tuple((CANDIDATE_TESTS[k], values[k]) for k in given if k in CANDIDATE_TESTS),
             ))
         kb.derived["rules"] = out
     return kb.derived["rules"]  # type: ignore[no-any-return]
