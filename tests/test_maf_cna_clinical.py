@@ -184,3 +184,18 @@ def test_random_cna_lines_never_crash(tmp_path: Path, lines: list[str]) -> None:
     except InputFileError:
         return
     assert all(r.alteration is not None or r.reason for r in records)
+
+
+def test_clinical_columns_for_samples_without_clinical_row(kb: KnowledgeBase, tmp_path: Path) -> None:
+    clinical = tmp_path / "clinical.tsv"
+    clinical.write_text("SAMPLE_ID\tPRIOR_THERAPIES\nP1\talectinib\n")
+    from alknav.inputs.genomic.clinical import read_clinical
+
+    extra = {s: {"PRIOR_THERAPIES": r.get("PRIOR_THERAPIES")} for s, r in read_clinical(clinical).items()}
+    out = tmp_path / "out.maf"
+    annotate_maf(DATA / "cohort.maf", out, kb, extra=extra)
+    rows = _rows(out)
+    assert rows[0]["PRIOR_THERAPIES"] == "alectinib"
+    p2 = next(r for r in rows if r["Tumor_Sample_Barcode"] == "P2")
+    assert p2["PRIOR_THERAPIES"] == ""  # not the constant annotation text
+    assert all(len(r) == len(rows[0]) for r in rows)

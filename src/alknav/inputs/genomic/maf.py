@@ -138,7 +138,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     names, so the writer emits them as separate TSV columns without a join."""
     lf, cols, skipped = scan(path)
     fields = [c for c in (cols["gene"], cols["protein"], cols["class"]) if c]
-    annotator = _BatchAnnotator(kb, "gene outside alknav's scope (no curated ALK resistance role)")
+    annotator = _BatchAnnotator(kb, "gene outside alknav scope")
     lf = lf.with_columns(pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True)
                          .alias("\t".join(COLUMNS)))
     if extra and cols["sample"]:  # per-sample clinical columns, joined in order (small table)
