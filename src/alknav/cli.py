@@ -541,7 +541,7 @@ def case_from_files(
 def serve_cmd(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (default: one per CPU)")] = None,
 ) -> None:
     """Run the REST API (/api/v1, OpenAPI at /openapi.json) and the web pages. Settings from ALKNAV_* env."""
     _need("service", "fastapi")
@@ -552,7 +552,7 @@ def serve_cmd(
         settings = load_settings()
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
-    serve(settings, host=host, port=port, workers=workers)
+    serve(settings, host=host, port=port, workers=workers or os.cpu_count() or 1)
 
 
 @keys_app.command("create")

@@ -10,6 +10,7 @@ Nothing is dropped: what cannot be read comes back with ``recognized=False`` and
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -256,6 +257,19 @@ def parse_alteration(item: Any, kb: KnowledgeBase) -> Alteration:
     if isinstance(item, dict) or hasattr(item, "model_dump"):
         return _structured(item if isinstance(item, dict) else item.model_dump(), kb)
     inp = str(item)
+    # Parsing is pure for a given knowledge base, and the same notations recur (the HGVS grammar
+    # costs ~0.3 ms a call), so results are memoised per KB; callers get their own copy.
+    cache: dict[str, Alteration] = kb.derived.setdefault("alteration_cache", {})
+    hit = cache.get(inp)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    result = _parse_string(inp, kb)
+    if len(cache) < 10_000:
+        cache[inp] = copy.deepcopy(result)
+    return result
+
+
+def _parse_string(inp: str, kb: KnowledgeBase) -> Alteration:
     text = " ".join(inp.split())
     if not text:
         return Alteration(inp, None, None, "unknown", False, reason="empty alteration")
