@@ -552,7 +552,18 @@ def serve_cmd(
         settings = load_settings()
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
-    serve(settings, host=host, port=port, workers=workers or os.cpu_count() or 1)
+    count = workers or os.cpu_count() or 1
+    if count > 1:
+        # migrate the store once here, so the worker processes (which read ALKNAV_* themselves) do not race
+        from alknav.service import create_app
+
+        try:
+            create_app(settings)
+        except AlknavError as exc:
+            _fail(str(exc), field=getattr(exc, "field", ""))
+        serve(None, host=host, port=port, workers=count)
+    else:
+        serve(settings, host=host, port=port, workers=1)
 
 
 @keys_app.command("create")
