@@ -104,11 +104,13 @@ class _BatchAnnotator:
 
     Each batch arrives as a struct of (gene, protein change, classification). Relevant rows are
     found with a native `is_in`; only those few reach Python, and each distinct key is annotated
-    once (cached). All other rows take one constant string."""
+    once (cached). Other rows get null, which the writer turns into one constant string."""
 
     def __init__(self, kb: KnowledgeBase, outside_reason: str) -> None:
         self.kb = kb
-        self.genes = relevant_genes(kb)
+        genes = relevant_genes(kb)
+        # spellings matched without upper-casing every row (symbols are upper case in MAFs; be lenient)
+        self.genes = sorted({g for gene in genes for g in (gene, gene.lower(), gene.capitalize())})
         self.cache: dict[tuple[str, str, str], str] = {}
         self.outside = "\t".join(empty_row(outside_reason).values())
 
@@ -121,8 +123,8 @@ class _BatchAnnotator:
 
     def __call__(self, batch: pl.Series) -> pl.Series:
         frame = batch.struct.unnest()
-        mask = frame.to_series(0).str.to_uppercase().is_in(self.genes)
-        out = pl.repeat(self.outside, len(frame), eager=True, dtype=pl.String)
+        mask = frame.to_series(0).is_in(self.genes)
+        out = pl.repeat(None, len(frame), eager=True, dtype=pl.String)
         if mask.any():
             rows = frame.filter(mask).iter_rows()
             values = [self._value(r[0], r[1], r[2] if len(r) > 2 else None) for r in rows]
@@ -130,27 +132,59 @@ class _BatchAnnotator:
         return out
 
 
+_NO_CSE = pl.QueryOptFlags(comm_subplan_elim=False)  # the two scans of one file must stay two scans
+
+
 def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
                  extra: dict[str, dict[str, str]] | None = None) -> dict[str, int]:
-    """Write `path` with alknav's columns appended to every row, in one streaming pass.
+    """Write `path` with alknav's columns appended to every row.
 
-    The alknav columns travel as one tab-joined string column whose name is the tab-joined column
-    names, so the writer emits them as separate TSV columns without a join."""
+    Pass 1 parses only the gene, protein-change, classification (and sample) columns and yields
+    one annotation string per row (null outside alknav's scope): a column of 5 million mostly-null
+    strings is small. Pass 2 streams the file's raw lines and appends that column, so the original
+    fields are copied byte for byte instead of being parsed and re-serialised."""
     lf, cols, skipped = scan(path)
+    source = _source(path, skipped)
+    columns, _, crlf = _header(path)
     fields = [c for c in (cols["gene"], cols["protein"], cols["class"]) if c]
     annotator = _BatchAnnotator(kb, "gene outside alknav scope")
-    lf = lf.with_columns(pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True)
-                         .alias("\t".join(COLUMNS)))
-    if extra and cols["sample"]:  # per-sample clinical columns, joined in order (small table)
+    wanted = [pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True).alias("a")]
+    names: list[str] = []
+    if extra and cols["sample"]:  # per-sample clinical columns, tab-joined into one string per sample
         names = sorted({c for v in extra.values() for c in v})
-        table = pl.DataFrame([{cols["sample"]: k, **{n: v.get(n, "") for n in names}} for k, v in extra.items()],
-                             schema={cols["sample"]: pl.String, **{n: pl.String for n in names}})
-        lf = lf.join(table.lazy(), on=cols["sample"], how="left", maintain_order="left")
+        lookup = {k: "\t".join(v.get(n, "") for n in names) for k, v in extra.items()}
+        wanted.append(pl.col(cols["sample"]).replace_strict(lookup, default="\t".join("" for _ in names),
+                                                            return_dtype=pl.String).alias("x"))
     try:
-        lf.sink_csv(out, separator="\t", quote_style="never")
+        annotations = lf.select(wanted).collect(optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:
         raise _explain(path, skipped, exc) from None
+    lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),
+                        separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
+                        comment_prefix="#", new_columns=["line"]).slice(1)
+    line = pl.col("line").str.strip_chars_end("\r") if crlf else pl.col("line")
+    # a row whose field count differs from the header's is kept, and says so in its own columns
+    malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {len(columns)}")
+                          .values())
+    wrong = line.str.count_matches("\t", literal=True) != len(columns) - 1
+    annotation = pl.when(wrong).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(annotator.outside))
+    parts = [line, annotation] + ([pl.col("x")] if names else [])
+    body = pl.concat([lines, annotations.lazy()], how="horizontal").select(pl.concat_str(parts, separator="\t"))
+    header = "\t".join([*columns, *COLUMNS, *names])
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(header + "\n")
+    try:
+        body.sink_csv(_Append(out), include_header=False, quote_style="never", optimizations=_NO_CSE)
+    except pl.exceptions.ComputeError as exc:  # e.g. a line holding the 0x1F character
+        raise InputFileError(str(path), None, f"cannot copy rows: {exc}") from None
     return {"annotated_keys": len(annotator.cache)}
+
+
+class _Append(io.FileIO):
+    """The output file opened for appending, so polars writes the body after the header."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "ab")
 
 
 def _explain(path: Path, skipped: int, exc: Exception) -> InputFileError:
