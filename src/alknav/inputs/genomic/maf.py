@@ -64,7 +64,7 @@ def _check_columns(path: Path, columns: list[str], skipped: int) -> tuple[str, s
     return gene, protein, _first(columns, SAMPLE), _first(columns, CLASS)
 
 
-def _source(path: Path, skipped: int) -> str | Path | io.BytesIO:
+def _source(path: Path, skipped: int) -> Path | io.BytesIO:
     """polars scans plain files lazily; gzip is decompressed first (checked for truncation)."""
     if path.suffix != ".gz":
         return path
@@ -159,7 +159,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
         annotations = lf.select(wanted).collect(optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:
         raise _explain(path, skipped, exc) from None
-    lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),
+    lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),  # own cursor
                         separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
                         comment_prefix="#", new_columns=["line"]).slice(1)
     line = pl.col("line").str.strip_chars_end("\r") if crlf else pl.col("line")
