@@ -1,9 +1,10 @@
 """MAF (GDC / cBioPortal / oncokb-annotator) reading and annotation, streamed with polars.
 
-Annotation never loads the file into Python objects: polars scans it lazily, the distinct
-(gene, protein change, classification) keys of genes alknav interprets are annotated once in
-Python, and a streaming left join appends the alknav columns to every row, in order, on the way to
-the output file. Rows of other genes get a reason instead of calls, so no row is ever dropped.
+Annotation never loads the file into Python objects. polars parses only the gene, protein-change
+and classification columns, the distinct keys of genes alknav interprets are annotated once in
+Python, and the raw input lines are then streamed to the output with alknav's columns appended, so
+every row comes out unchanged and in order. Rows of other genes get a reason instead of calls, so no
+row is ever dropped.
 """
 
 from __future__ import annotations
