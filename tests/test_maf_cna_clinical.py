@@ -200,3 +200,13 @@ def test_clinical_columns_for_samples_without_clinical_row(kb: KnowledgeBase, tm
     p2 = next(r for r in rows if r["Tumor_Sample_Barcode"] == "P2")
     assert p2["PRIOR_THERAPIES"] == ""  # not the constant annotation text
     assert all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_mixed_builds_in_maf_is_an_error(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.maf"
+    path.write_text("Hugo_Symbol\tNCBI_Build\tTumor_Sample_Barcode\tHGVSp_Short\n"
+                    "ALK\tGRCh37\tS1\tp.G1202R\nKRAS\tGRCh38\tS1\tp.G12C\n")
+    with pytest.raises(InputFileError, match="mixed genome builds"):
+        annotate_maf(path, tmp_path / "out.maf", kb)
+    with pytest.raises(InputFileError, match="mixed genome builds"):
+        list(read_maf(path, kb))

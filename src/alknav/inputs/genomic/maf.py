@@ -114,6 +114,7 @@ class _BatchAnnotator:
         self.genes = sorted({g for gene in genes for g in (gene, gene.lower(), gene.capitalize())})
         self.cache: dict[tuple[str, str, str], str] = {}
         self.outside = "\t".join(empty_row(outside_reason).values())
+        self.builds: set[str] = set()  # NCBI_Build values seen, when the file has that column
 
     def _value(self, gene: str, protein: str | None, vclass: str | None) -> str:
         key = (gene, protein or "", vclass or "")
@@ -123,7 +124,11 @@ class _BatchAnnotator:
         return self.cache[key]
 
     def __call__(self, batch: pl.Series) -> pl.Series:
+        """Annotations for relevant rows; null elsewhere (the writer prints `outside` for nulls)."""
         frame = batch.struct.unnest()
+        if "NCBI_Build" in frame.columns:
+            self.builds.update(b for b in frame["NCBI_Build"].unique().to_list() if b not in (None, "", "NA"))
+            frame = frame.drop("NCBI_Build")
         mask = frame.to_series(0).is_in(self.genes)
         out = pl.repeat(None, len(frame), eager=True, dtype=pl.String)
         if mask.any():
@@ -148,6 +153,8 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     source = _source(path, skipped)
     columns, _, crlf = _header(path)
     fields = [c for c in (cols["gene"], cols["protein"], cols["class"]) if c]
+    if "NCBI_Build" in columns:
+        fields.append("NCBI_Build")
     annotator = _BatchAnnotator(kb, "gene outside alknav scope")
     wanted = [pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True).alias("a")]
     names: list[str] = []
@@ -160,6 +167,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
         annotations = lf.select(wanted).collect(optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:
         raise _explain(path, skipped, exc) from None
+    _one_build(path, annotator.builds)
     lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),  # own cursor
                         separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
                         comment_prefix="#", new_columns=["line"]).slice(1)
@@ -188,6 +196,13 @@ class _Append(io.FileIO):
         super().__init__(path, "ab")
 
 
+def _one_build(path: Path, builds: set[str]) -> None:
+    """Rows from different genome builds in one file are an error (positions would not agree)."""
+    names = {b.upper().replace("HG19", "GRCH37").replace("HG38", "GRCH38") for b in builds}
+    if len(names) > 1:
+        raise InputFileError(str(path), None, f"mixed genome builds in NCBI_Build: {', '.join(sorted(builds))}")
+
+
 def _explain(path: Path, skipped: int, exc: Exception) -> InputFileError:
     """polars reports malformed rows without a line number; find the first such line."""
     columns, _, _ = _header(path)
@@ -213,10 +228,13 @@ def read_maf(path: Path, kb: KnowledgeBase, *, sample: str | None = None) -> Ite
     if sample is not None and cols["sample"]:
         lf = lf.filter(pl.col(cols["sample"]) == sample)
     wanted = ["_row", *[c for c in (gene_col, cols["protein"], cols["class"], cols["sample"]) if c]]
+    has_build = "NCBI_Build" in lf.collect_schema().names()
     try:
-        frame = lf.select(wanted).collect()
+        frame = lf.select([*wanted, *(["NCBI_Build"] if has_build else [])]).collect()
     except pl.exceptions.ComputeError as exc:
         raise _explain(path, skipped, exc) from None
+    if has_build:
+        _one_build(path, {b for b in frame["NCBI_Build"].unique().to_list() if b not in (None, "", "NA")})
     for row in frame.iter_rows(named=True):
         gene = str(row[gene_col]).upper()
         text, reason = _alteration_text(gene, row.get(cols["protein"] or ""), row.get(cols["class"] or ""))
