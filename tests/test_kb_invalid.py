@@ -154,3 +154,20 @@ def test_cli_validate_exit_codes(kb_copy: Path) -> None:
     assert "ghost2020" in bad.output
     other = runner.invoke(app, ["kb", "drug", "crizotinib", "--kb", str(kb_copy)])
     assert other.exit_code == 2 and "Traceback" not in other.output
+
+
+def test_regimen_cohort_must_name_a_real_trial_arm(kb_copy: Path) -> None:
+    data = _load(kb_copy / "regimens.yaml")
+    data["regimens"][0]["trials"] = ["lin2020_chemo_tki.no_such_arm", "nosuchtrial"]
+    _dump(kb_copy / "regimens.yaml", data)
+    errors = _errors(kb_copy)
+    assert any("has no arm 'no_such_arm'" in e for e in errors)
+    assert any("unknown trial 'nosuchtrial'" in e for e in errors)
+
+
+def test_rule_offering_unknown_regimen_is_an_error(kb_copy: Path) -> None:
+    data = _load(kb_copy / "rules.yaml")
+    rule = next(r for r in data["rules"] if r["then"].get("offer"))
+    rule["then"]["offer"] = ["imaginary_regimen"]
+    _dump(kb_copy / "rules.yaml", data)
+    assert any("unknown regimen 'imaginary_regimen'" in e for e in _errors(kb_copy))

@@ -115,8 +115,8 @@ def _check_entry(
         for i, reg in enumerate(value):
             if reg not in ids["regimen"]:
                 issues.append(raw.issue((*here, i), f"unknown regimen '{reg}'"))
-    elif key == "trials" and kind == "regimens" and isinstance(value, list):
-        for i, spec in enumerate(value):
+    elif key == "trials" and kind in ("regimens", "strategies") and isinstance(value, list):
+        for i, spec in enumerate(value):  # 'trial' or (regimens only) 'trial.arm'
             trial, _, arm = str(spec).partition(".")
             if trial not in ids["trial"]:
                 issues.append(raw.issue((*here, i), f"unknown trial '{trial}'"))
@@ -129,10 +129,6 @@ def _check_entry(
         for i, comp in enumerate(value):
             if comp not in ids["mutation"]:
                 issues.append(raw.issue((*here, i), f"unknown mutation '{comp}' (add it as a single mutation)"))
-    elif key == "trials" and kind == "strategies" and isinstance(value, list):
-        for i, trial in enumerate(value):
-            if trial not in ids["trial"]:
-                issues.append(raw.issue((*here, i), f"unknown trial '{trial}'"))
     elif key == "variants" and kind == "fusions" and loc and loc[0] == "findings" and isinstance(value, list):
         for i, var in enumerate(value):
             if var not in ids["fusion"]:
