@@ -58,16 +58,17 @@ out += [
     "  partners:",
 ]
 partners: dict[str, dict[str, list[dict[str, str]]]] = {}
-meta: dict[str, tuple[str, str]] = {}
+meta: dict[str, tuple[str, str, str]] = {}
 for r in rows("fusion_partner_exons.tsv"):
     if r["gene"] == "ALK":
         continue
     partners.setdefault(r["gene"], {}).setdefault(r["build"], []).append(r)
     if r["build"] == "GRCh38":
-        meta[r["gene"]] = (r["transcript"], r["strand"])
+        meta[r["gene"]] = (r["transcript"], r["strand"], r["chrom"])
 for gene, builds in partners.items():
-    tx, strand = meta[gene]
-    out += [f"    - gene: {gene}", f"      transcript: '{tx}'", f"      strand: '{strand}'", "      builds:"]
+    tx, strand, chrom = meta[gene]
+    out += [f"    - gene: {gene}", f"      transcript: '{tx}'", f"      chrom: '{chrom}'", f"      strand: '{strand}'",
+            "      builds:"]
     for build, exons in builds.items():
         out.append(f"        {build}:")
         out += [f"          - {exon_line(r, False)}" for r in exons]

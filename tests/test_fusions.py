@@ -395,3 +395,10 @@ def test_random_lines_never_crash(kb: KnowledgeBase, header: str, lines: list[st
             data = [ln for ln in fh.read().split("\n")[1:] if ln.strip()]
         assert len(recs) == len(data)
         _well_formed(recs, kb)
+
+
+def test_partner_breakpoint_on_the_wrong_chromosome_is_not_that_gene(kb: KnowledgeBase) -> None:
+    from alknav.inputs.genomic.breakpoints import classify_breakpoint
+
+    assert classify_breakpoint(kb, "EML4", "2", 42522656, "GRCh37") is not None
+    assert classify_breakpoint(kb, "EML4", "5", 42522656, "GRCh37") is None

@@ -505,6 +505,7 @@ class BuildModel(Strict):
 class PartnerExons(Strict):
     gene: str
     transcript: str
+    chrom: str | None = None
     strand: str = Field(pattern=r"^[+-]$")
     builds: dict[str, list[Exon]]
 

@@ -56,7 +56,7 @@ def _models(kb: KnowledgeBase) -> dict[tuple[str, str], GeneModel]:
         return cached  # type: ignore[no-any-return]
     models: dict[tuple[str, str], GeneModel] = {}
     for partner in kb.transcript.partners:
-        chrom = getattr(partner, "chrom", None)  # not in the schema yet; used once the KB carries it
+        chrom = partner.chrom
         for build, exons in partner.builds.items():
             rows = tuple(sorted((e.exon, e.start, e.end) for e in exons))
             if rows:
