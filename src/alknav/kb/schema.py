@@ -585,6 +585,9 @@ class Predicate(Strict):
     prior_drug_any: list[DrugId] | None = None
     prior_ici: bool | None = None
     cns: bool | None = None
+    leptomeningeal: bool | None = None
+    transformed: bool | None = Field(default=None, description="a re-biopsy shows a new histology")
+    prior_toxicity_any: list[str] | None = Field(default=None, description="words in history[].toxicity")
     pattern_in: list[str] | None = None
     comorbidity_any: list[str] | None = None
     alteration_any: list[str] | None = Field(default=None, description="glob on normalised alterations")
@@ -612,6 +615,8 @@ class Predicate(Strict):
     candidate_investigational: bool | None = None
     candidate_received_before: bool | None = None
     candidate_is_current_tki: bool | None = None
+    candidate_continues_current_tki: bool | None = Field(
+        default=None, description="the option keeps the ALK TKI the patient is on (alone or combined)")
 
 
 class Severity(StrEnum):

@@ -204,7 +204,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "unknown_status": "approval not recorded",
         "ev_clinical": "clinical", "ev_preclinical": "preclinical", "ev_computational": "computational",
         "level_word": "level", "ic50_vs": "IC50 {ic50} nM vs {wt} nM non-mutant", "ic50": "IC50 {ic50} nM",
-        "sentence_end": ". ",
+        "sentence_end": ". ", "tie": "tied with the option above",
         **_REPORT["en"],
     },
     "zh": {
@@ -225,7 +225,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "approved": "已获批", "not_approved": "未获批", "investigational": "在研", "unknown_status": "未记录获批信息",
         "ev_clinical": "临床", "ev_preclinical": "临床前", "ev_computational": "计算/推断",
         "level_word": "等级", "ic50_vs": "IC50 {ic50} nM（非突变型 {wt} nM）", "ic50": "IC50 {ic50} nM",
-        "sentence_end": "。",
+        "sentence_end": "。", "tie": "与上一选项并列",
         **_REPORT["zh"],
     },
 }

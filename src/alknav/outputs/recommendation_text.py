@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from alknav.outputs.i18n import t
+from alknav.outputs.i18n import t, term
 from alknav.recommend.result import Efficacy, Result
 
 _SEVERITY_STYLE = {"info": "cyan", "caution": "yellow", "warning": "bold yellow", "contraindication": "bold red"}
@@ -42,7 +42,8 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
     for o in res.options[:top]:
         eff = "\n".join(efficacy_text(e, lang) for e in o.expected_efficacy) or "—"
         level = f"{o.evidence.level} ({o.evidence.level_label})" if o.evidence.level_label else o.evidence.level
-        opts.add_row(str(o.rank), Text(o.name, style="bold"), o.category, level,
+        opts.add_row(f"{o.rank}{'=' if o.tied else ''}", Text(o.name, style="bold"), term(lang, "cat", o.category),
+                     level,
                      f"{o.availability.status}", eff, o.rationale)
     parts.append(opts)
     if len(res.options) > top:
@@ -52,7 +53,7 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
         w.add_column("code")
         w.add_column("message", overflow="fold")
         for x in res.warnings:
-            w.add_row(Text(x.code, style=_SEVERITY_STYLE.get(x.severity, "")), x.message)
+            w.add_row(Text(term(lang, "sev", x.severity), style=_SEVERITY_STYLE.get(x.severity, "")), x.message)
         parts.append(w)
     if res.suggested_tests:
         tt = Table(title=t(lang, "tests"), expand=True)
@@ -112,7 +113,9 @@ def to_markdown(res: Result, *, top: int = 8) -> str:
     for o in res.options[:top]:
         level = t(lang, "evidence_level", level=o.evidence.level)
         where = t(lang, "in_region", status=_status(lang, o.availability.status), region=res.region)
-        lines.append(f"{o.rank}. **{o.name}** — {o.category}, {level} ({o.evidence.level_label}), {where}")
+        tie = f" ({t(lang, 'tie')})" if o.tied else ""
+        lines.append(f"{o.rank}. **{o.name}**{tie} — {term(lang, 'cat', o.category)}, {level} "
+                     f"({o.evidence.level_label}), {where}")
         lines.append(f"   - {o.rationale}")
         for e in o.expected_efficacy:
             lines.append(f"   - {efficacy_text(e, lang)} ({e.citation})")
@@ -121,7 +124,7 @@ def to_markdown(res: Result, *, top: int = 8) -> str:
     lines.append("")
     if res.warnings:
         lines += [f"## {t(lang, 'warnings')}", ""]
-        lines += [f"- **{w.code}** ({w.severity}): {w.message}" for w in res.warnings]
+        lines += [f"- **{term(lang, 'sev', w.severity)}** (`{w.code}`): {w.message}" for w in res.warnings]
         lines.append("")
     if res.suggested_tests:
         lines += [f"## {t(lang, 'tests')}", ""]

@@ -10,6 +10,7 @@ Every step is recorded in the trace, with the references of the rule that fired.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from alknav.inputs.case_model import Case, Region
 from alknav.interpret.facts import CaseFacts, CloneCall, build_facts
@@ -135,7 +136,8 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
                 text = rule.description.zh if lang == "zh" else rule.description.en
                 item.facts.append(r.Fact(text=_fill(text, facts, kb, name), citations=_cites(kb, rule.refs)))
             if not rule.then.exclude:
-                add_warning(rule, ", ".join(kb.drugs[d].inn for d in cand.drugs) or name)
+                drug_names = [kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn for d in cand.drugs]
+                add_warning(rule, ", ".join(drug_names) or name)
                 add_test(rule)
             trace.append(r.TraceStep(rule=rule.id, target=name, effect=_effect_text(rule),
                                      citations=_cites(kb, rule.refs)))
@@ -146,6 +148,8 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
     kept.sort(key=lambda x: (-x.score, _LEVEL_RANK.get(_level(x), 9), _CATEGORY_RANK.get(x.cand.category, 9),
                              x.cand.key))
     options = [_option(kb, facts, x, rank, lang) for rank, x in enumerate(kept, start=1)]
+    for above, option in pairwise(options):  # equal footing is shown, not hidden
+        option.tied = (option.score, option.evidence.level) == (above.score, above.evidence.level)
     return r.Result(
         case_id=case.id,
         knowledge_version=kb.version,
@@ -164,11 +168,18 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
 
 
 def _call_level(cand: Candidate) -> str:
-    levels = [c.level for c in cand.calls if c.level]
+    """The weakest level among the mutation x drug calls that decided the option's coverage."""
+    levels = [c.level or "E" for c in cand.calls]
     return max(levels, key=lambda lv: _LEVEL_RANK.get(lv, 9)) if levels else "E"
 
 
 def _level(item: _Scored) -> str:
+    """The option's evidence level: the strongest rule that supports it. When the option must act on
+    an ALK mutation for which the knowledge base holds no call for its drug, nothing supports it
+    against that clone, so the level is E whatever else fired. (The calls' own levels are shown
+    beside each clone; a preclinical call does not lower a clinical sequencing rule.)"""
+    if item.cand.calls and any(not c.basis for c in item.cand.calls):
+        return "E"
     if item.levels:
         return min(item.levels, key=lambda lv: _LEVEL_RANK.get(lv, 9))
     if item.cand.regimen is not None:

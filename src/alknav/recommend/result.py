@@ -54,6 +54,7 @@ class Option(Out):
     rationale: str
     availability: Availability
     score: int
+    tied: bool = Field(default=False, description="same score and evidence level as the option ranked above")
     rationale_facts: list[Fact] = Field(default_factory=list)
     expected_efficacy: list[Efficacy] = Field(default_factory=list)
     clone_calls: dict[str, str] = Field(default_factory=dict, description="ALK clone -> call for this option")

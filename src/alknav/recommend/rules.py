@@ -63,6 +63,10 @@ CASE_TESTS: dict[str, CaseTest] = {
     "prior_ici": lambda v, f, kb: (f.case.prior_immune_checkpoint_inhibitor or any(
         kb.drugs[d].drug_class is s.DrugClass.immune_checkpoint_inhibitor for d in f.prior_drugs)) == v,
     "cns": lambda v, f, kb: f.cns == v,
+    "leptomeningeal": lambda v, f, kb: f.case.current.cns.leptomeningeal == v,
+    "transformed": lambda v, f, kb: (f.histology_now is not None) == v,
+    "prior_toxicity_any": lambda v, f, kb: any(
+        word in (entry.toxicity or "").lower() for entry in f.case.history for word in v),
     "pattern_in": lambda v, f, kb: f.case.current.progression_pattern is not None
     and f.case.current.progression_pattern.value in v,
     "comorbidity_any": lambda v, f, kb: bool(set(v) & f.comorbidities),
@@ -97,6 +101,8 @@ CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_received_before": lambda v, c, f, kb: (
         any(d in f.prior_tkis for d in c.drugs) and c.category in ("alk_tki", "clinical_trial")) == v,
     "candidate_is_current_tki": lambda v, c, f, kb: (c.drugs == [f.current_tki]) == v,
+    "candidate_continues_current_tki": lambda v, c, f, kb: (f.current_tki is not None and f.current_tki in c.drugs
+                                                            and c.category != "clinical_trial") == v,
 }
 
 
