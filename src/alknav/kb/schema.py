@@ -611,6 +611,9 @@ class Predicate(Strict):
         default=None, description="all_sensitive | some_intermediate | some_resistant | some_unknown | no_mutation"
     )
     candidate_cns_in: list[str] | None = None
+    candidate_call_evidence_in: list[str] | None = Field(
+        default=None, description="weakest evidence type among the option's mutation calls: clinical, preclinical, "
+                                  "computational")
     candidate_approved_in_region: bool | None = None
     candidate_investigational: bool | None = None
     candidate_received_before: bool | None = None

@@ -87,7 +87,16 @@ CASE_TESTS: dict[str, CaseTest] = {
     "no_approved_tki_covers_all_clones": lambda v, f, kb: _no_tki_covers(f, kb) == v,
 }
 
+_EVIDENCE_RANK = {"clinical": 0, "preclinical": 1, "computational": 2}
+
+
+def _weakest_call_evidence(cand: Candidate) -> str | None:
+    types = [b.evidence_type.value for call in cand.calls for b in call.basis]
+    return max(types, key=lambda t: _EVIDENCE_RANK.get(t, 3)) if types else None
+
+
 CANDIDATE_TESTS: dict[str, CandidateTest] = {
+    "candidate_call_evidence_in": lambda v, c, f, kb: _weakest_call_evidence(c) in v,
     "candidate_drug_any": lambda v, c, f, kb: bool(set(v) & set(c.drugs)),
     "candidate_category_in": lambda v, c, f, kb: c.category in v,
     "candidate_generation_in": lambda v, c, f, kb: any(kb.drugs[d].generation in v for d in c.drugs),
