@@ -205,6 +205,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "ev_clinical": "clinical", "ev_preclinical": "preclinical", "ev_computational": "computational",
         "level_word": "level", "ic50_vs": "IC50 {ic50} nM vs {wt} nM non-mutant", "ic50": "IC50 {ic50} nM",
         "sentence_end": ". ", "tie": "tied with the option above",
+        "col_severity": "severity", "col_message": "message", "col_test": "test",
         **_REPORT["en"],
     },
     "zh": {
@@ -226,6 +227,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "ev_clinical": "临床", "ev_preclinical": "临床前", "ev_computational": "计算/推断",
         "level_word": "等级", "ic50_vs": "IC50 {ic50} nM（非突变型 {wt} nM）", "ic50": "IC50 {ic50} nM",
         "sentence_end": "。", "tie": "与上一选项并列",
+        "col_severity": "级别", "col_message": "内容", "col_test": "检测",
         **_REPORT["zh"],
     },
 }

@@ -28,8 +28,8 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
     lang = res.language
     parts: list[RenderableType] = []
     alts = Table(title=t(lang, "alterations"), expand=True)
-    for col in ("input", "normalized", "kind", ""):
-        alts.add_column(col, overflow="fold")
+    for col in ("col_input", "col_normalized", "col_kind", "col_recognized"):
+        alts.add_column(t(lang, col), overflow="fold")
     for a in res.alterations:
         ok = Text(t(lang, "recognized"), style="green") if a["recognized"] else \
             Text(f"{t(lang, 'not_recognized')}: {a.get('reason', '')}", style="bold red")
@@ -44,21 +44,21 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
         level = f"{o.evidence.level} ({o.evidence.level_label})" if o.evidence.level_label else o.evidence.level
         opts.add_row(f"{o.rank}{'=' if o.tied else ''}", Text(o.name, style="bold"), term(lang, "cat", o.category),
                      level,
-                     f"{o.availability.status}", eff, o.rationale)
+                     _status(lang, o.availability.status), eff, o.rationale)
     parts.append(opts)
     if len(res.options) > top:
         parts.append(Text(f"… {len(res.options) - top} more options in --format json", style="dim"))
     if res.warnings:
         w = Table(title=t(lang, "warnings"), expand=True)
-        w.add_column("code")
-        w.add_column("message", overflow="fold")
+        w.add_column(t(lang, "col_severity"))
+        w.add_column(t(lang, "col_message"), overflow="fold")
         for x in res.warnings:
             w.add_row(Text(term(lang, "sev", x.severity), style=_SEVERITY_STYLE.get(x.severity, "")), x.message)
         parts.append(w)
     if res.suggested_tests:
         tt = Table(title=t(lang, "tests"), expand=True)
-        tt.add_column("test")
-        tt.add_column("why", overflow="fold")
+        tt.add_column(t(lang, "col_test"))
+        tt.add_column(t(lang, "why"), overflow="fold")
         for test in res.suggested_tests:
             tt.add_row(test.test, test.why)
         parts.append(tt)
