@@ -425,3 +425,36 @@ def test_alk_indel_without_annotation_and_its_ref_check(kb: KnowledgeBase, tmp_p
     vcf.write_text(HEADER37 + "2\t29443613\t.\tCA\tC\t.\t.\t.\n")
     with pytest.raises(InputFileError, match=r"REF CA contradicts GRCh37.*c\.3603_3604"):
         read(vcf, kb)
+
+
+def _plus_position(model, build: str, c: int) -> int:  # type: ignore[no-untyped-def]
+    lo, hi = (29_400_000, 29_460_000) if build == "GRCh37" else (29_180_000, 29_240_000)
+    return next(p for p in range(lo, hi) if model.c_of(build, p) == c)
+
+
+@pytest.mark.parametrize("build", ["GRCh37", "GRCh38"])
+def test_inframe_indels_are_named_without_annotation(kb: KnowledgeBase, tmp_path: Path, build: str) -> None:
+    """A codon deletion and a one-codon insertion translate with the shipped CDS (SYNTHETIC records)."""
+    from alknav.inputs.genomic.alk_genomic import alk_model, revcomp
+
+    model = alk_model(kb)
+    seq = model.shipped(3400, 3700)
+    assert seq is not None
+
+    def plus(c: int) -> str:
+        return revcomp(seq[c - 3400])
+
+    anchor_del = _plus_position(model, build, 3607)
+    ref_del = plus(3607) + plus(3606) + plus(3605) + plus(3604)
+    anchor_ins = _plus_position(model, build, 3454)
+    inserted = revcomp(seq[3451 - 3400:3454 - 3400])
+    lines = ["##fileformat=VCFv4.2", f"##reference={build}",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tT",
+             f"2\t{anchor_del}\tdel\t{ref_del}\t{plus(3607)}\t.\tPASS\t.\tGT\t0/1",
+             f"2\t{anchor_ins}\tins\t{plus(3454)}\t{plus(3454) + inserted}\t.\tPASS\t.\tGT\t0/1",
+             f"2\t{anchor_del}\tfs\t{plus(3607) + plus(3606)}\t{plus(3607)}\t.\tPASS\t.\tGT\t0/1"]
+    path = tmp_path / "indels.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    records = list(read_vcf(path, kb, build=build))
+    assert [r.alteration for r in records[:2]] == ["ALK p.G1202del", "ALK p.T1151Tins"]
+    assert records[2].alteration is None and "insertion/deletion" in (records[2].reason or "")

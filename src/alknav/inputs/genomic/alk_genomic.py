@@ -207,8 +207,7 @@ class AlkModel:
                 c1 = self.c_of(build, pos)
                 shipped = self.shipped(c0, c1) if c0 is not None and c1 is not None else None
                 raise RefMismatch(build, pos, c0, revcomp(shipped or "?"), ref, "shipped ALK CDS", c1)
-            raise NotTranslated("an insertion/deletion in ALK: without VEP/SnpEff annotation alknav translates only "
-                                "substitutions")
+            return self._inframe_indel(build, pos, ref, alt, reference)
         # trim shared bases
         while ref and alt and ref[0] == alt[0]:
             ref, alt, pos = ref[1:], alt[1:], pos + 1
@@ -248,6 +247,66 @@ class AlkModel:
                 changes.append(f"{a}{codon_no}{'=' if a == b else b}")
         hgvs_c = f"c.{c_lo}{ref_c}>{alt_c}" if len(ref_c) == 1 else f"c.{c_lo}_{c_hi}delins{alt_c}"
         return AlkChange(hgvs_c, changes, source)
+
+
+    def _inframe_indel(self, build: str, pos: int, ref: str, alt: str, reference: ReferenceCds | None) -> AlkChange:
+        """An in-frame insertion or deletion inside the sequence alknav has, named the way the
+        literature writes ALK changes (G1202del, T1151Tins); anything else stays untranslated."""
+        generic = NotTranslated("an ALK insertion/deletion alknav cannot name without VEP/SnpEff annotation "
+                                "(frameshift, complex, or outside the sequence it has)")
+        if not ref or not alt or ref[0] != alt[0] or (len(ref) - len(alt)) % 3:
+            raise generic
+        start = pos + 1  # first base after the VCF anchor (plus strand)
+        if len(ref) > len(alt):  # deletion of ref[1:]
+            deleted_end = pos + len(ref) - 1
+            c_hi, c_lo = self.c_of(build, start), self.c_of(build, deleted_end)
+            if c_lo is None or c_hi is None or c_hi - c_lo != deleted_end - start:
+                raise generic
+            c_after = c_hi  # the deletion removes c_lo..c_hi
+            window_from = ((c_lo - 1) // 3) * 3 + 1 - 3
+            window_to = ((c_hi - 1) // 3 + 1) * 3 + 3
+            seq = self.shipped(window_from, window_to) or (reference.cds[window_from - 1:window_to] if reference
+                                                           else None)
+            if seq is None:
+                raise generic
+            if seq[c_lo - window_from:c_hi - window_from + 1] != revcomp(ref[1:]):
+                raise RefMismatch(build, pos, c_lo, revcomp(seq[c_lo - window_from:c_hi - window_from + 1]),
+                                  ref[1:], "shipped ALK CDS", c_hi)
+            mutant = seq[:c_lo - window_from] + seq[c_after - window_from + 1:]
+            hgvs_c = f"c.{c_lo}_{c_hi}del"
+        else:  # insertion of alt[1:] between pos and pos+1 (plus strand) = after c.(c_of(pos+1))
+            c_before = self.c_of(build, start)  # coding base 5' of the insertion on the coding strand
+            if c_before is None or self.c_of(build, pos) is None:
+                raise generic
+            window_from = ((c_before - 1) // 3) * 3 + 1 - 3
+            window_to = ((c_before - 1) // 3 + 1) * 3 + 3
+            seq = self.shipped(window_from, window_to) or (reference.cds[window_from - 1:window_to] if reference
+                                                           else None)
+            if seq is None:
+                raise generic
+            cut = c_before - window_from + 1
+            mutant = seq[:cut] + revcomp(alt[1:]) + seq[cut:]
+            hgvs_c = f"c.{c_before}_{c_before + 1}ins{revcomp(alt[1:])}"
+        first_codon = (window_from - 1) // 3 + 1
+        before = "".join(CODONS.get(seq[i:i + 3], "X") for i in range(0, len(seq) - 2, 3))
+        after = "".join(CODONS.get(mutant[i:i + 3], "X") for i in range(0, len(mutant) - 2, 3))
+        k = 0
+        while k < min(len(before), len(after)) and before[k] == after[k]:
+            k += 1
+        tail = 0
+        while tail < min(len(before), len(after)) - k and before[-1 - tail] == after[-1 - tail]:
+            tail += 1
+        removed, added = before[k:len(before) - tail], after[k:len(after) - tail]
+        if removed and not added:
+            first = f"{removed[0]}{first_codon + k}"
+            last = f"{removed[-1]}{first_codon + k + len(removed) - 1}"
+            name = f"{first}del" if len(removed) == 1 else f"{first}_{last}del"
+        elif added and not removed and k > 0:
+            name = f"{before[k - 1]}{first_codon + k - 1}{added}ins"
+        else:
+            raise generic
+        source = f"shipped ALK CDS (c.{self.kinase_start}-{self.kinase_end})"
+        return AlkChange(hgvs_c, [name], source)
 
 
 def alk_model(kb: KnowledgeBase) -> AlkModel:
