@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,26 @@ def test_fhir_format(tmp_path: Path) -> None:
     bundle = json.loads(out)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert bundle["resourceType"] == "Bundle" and {"DiagnosticReport", "Observation", "Patient"} <= kinds
+
+
+def test_unwritable_output_and_empty_directory(tmp_path: Path) -> None:
+    exe = [sys.executable, "-c", "from alknav.cli import main; main()"]
+    out = subprocess.run([*exe, "report", str(_case_file(tmp_path, "fl_region_cn")), "-o",
+                          str(tmp_path / "no" / "such" / "dir" / "r.html")], capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "No such file" in out.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, text = run("recommend", str(empty))
+    assert code == 2 and "no case files" in text
+
+
+def test_deeply_nested_case_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"a": ' * 5000 + "1" + "}" * 5000)
+    code, out = run("recommend", str(path))
+    assert code == 2 and "nested too deeply" in out
+    inf = tmp_path / "inf.yaml"
+    inf.write_text("case_format: 1\ndiagnosis: {alk: {fusion: EML4-ALK}}\nhistory: [{regimen: [alectinib], "
+                   "months: .inf}]\ncurrent: {status: progression}\n")
+    code, out = run("recommend", str(inf))
+    assert code == 2 and "history[0].months" in out

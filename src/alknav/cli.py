@@ -288,6 +288,8 @@ def recommend_cmd(
     _check_choice(region, ("CN", "US", "EU", "JP"), "--region", as_json)
     kb = _load(kb_dir, as_json)
     files = _expand(cases)
+    if not files:
+        _fail(f"no case files (.yaml, .yml, .json) in {', '.join(map(str, cases))}", as_json, "cases")
     if len(files) == 1 and not cases[0].is_dir():
         try:
             if fmt == "fhir":
@@ -435,17 +437,20 @@ def annotate_cmd(
     inputs = _inputs([maf] if maf else None, [vcf] if vcf else None, [fusions] if fusions else None,
                      [cna] if cna else None, clinical, build, reference, min_copies)
     kb = _load(kb_dir)
+    partial = output.with_name(f".{output.name}.partial")  # a failed run never replaces a good output
     try:
         extra = _clinical_columns(clinical)
         if maf is not None:
             from alknav.inputs.genomic.maf import annotate_maf
 
-            counts = annotate_maf(maf, output, kb, extra=extra)
+            counts = annotate_maf(maf, partial, kb, extra=extra)
         else:
             from alknav.annotate.records_tsv import write_records
 
-            counts = write_records(inputs.records(kb), kb, output, extra=extra)
+            counts = write_records(inputs.records(kb), kb, partial, extra=extra)
+        os.replace(partial, output)
     except AlknavError as exc:
+        partial.unlink(missing_ok=True)
         _fail(str(exc), field=getattr(exc, "field", ""))
     print(f"alknav: wrote {output} ({', '.join(f'{k} {v}' for k, v in counts.items())})", file=sys.stderr)
 
@@ -480,6 +485,8 @@ def cohort_recommend(
         _fail(str(exc), field=getattr(exc, "field", ""))
     print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('error', 0)} could not be read; "
           f"see {output / 'summary.tsv'}", file=sys.stderr)
+    if counts.get("error"):  # as for a batch of case files: the run is complete, but not every case
+        raise typer.Exit(2)
 
 
 @cohort_app.command("summarize")
@@ -617,6 +624,12 @@ def keys_list(as_json: JsonFlag = False) -> None:
 def main() -> None:
     try:
         app()
+    except OSError as exc:  # a path that cannot be read or written: one line, exit 2
+        if os.environ.get("ALKNAV_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"alknav: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        sys.exit(2)
     except Exception as exc:  # last resort: one line, no traceback (set ALKNAV_DEBUG=1 to see it)
         if os.environ.get("ALKNAV_DEBUG"):
             raise

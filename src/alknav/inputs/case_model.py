@@ -32,7 +32,7 @@ class Region(StrEnum):
 class Patient(Loose):
     age: int | None = Field(default=None, ge=0, le=120)
     sex: Sex | None = None
-    ecog: int | None = Field(default=None, ge=0, le=4)
+    ecog: int | None = Field(default=None, ge=0, le=4, strict=True)
     region: Region = Region.US
 
 
@@ -89,7 +89,7 @@ class StoppedFor(StrEnum):
 class HistoryEntry(Loose):
     regimen: list[str] = Field(min_length=1)
     best_response: Response | None = None
-    months: float | None = Field(default=None, ge=0)
+    months: float | None = Field(default=None, ge=0, le=600, allow_inf_nan=False)
     stopped_for: StoppedFor | None = None
     toxicity: str | None = None
 
@@ -134,7 +134,7 @@ class Current(Loose):
     status: Status = Status.progression
     progression_pattern: Pattern | None = None
     biopsy: Biopsy | None = None
-    alterations: list[str | StructuredAlteration] = Field(default_factory=list)
+    alterations: list[str | StructuredAlteration] = Field(default_factory=list, max_length=500)
     histology: Histology | None = None
     cns: Cns = Field(default_factory=Cns)
 
@@ -144,7 +144,7 @@ class Case(Loose):
     id: str | None = None
     patient: Patient = Field(default_factory=Patient)
     diagnosis: Diagnosis
-    history: list[HistoryEntry] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list, max_length=50)
     current: Current = Field(default_factory=Current)
     comorbidities: list[str] = Field(default_factory=list)
     prior_immune_checkpoint_inhibitor: bool = False

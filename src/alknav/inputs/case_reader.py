@@ -18,7 +18,8 @@ def _field(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("str", "StructuredAlteration", "list[str]"):  # union branch names pydantic adds
+        elif part in ("str", "StructuredAlteration", "list[str]", "constrained-str") or str(part).startswith(
+                ("function-", "constrained-")):  # union branch names pydantic adds
             continue
         else:
             out += f".{part}" if out else str(part)
@@ -31,6 +32,8 @@ def parse_case_data(data: Any, source: str = "case") -> Case:
         raise CaseError("", f"{source}: a case must be a mapping of fields (got {type(data).__name__})")
     try:
         case = Case.model_validate(data)
+    except RecursionError:
+        raise CaseError("", f"{source}: nested too deeply to be a case") from None
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = _field(tuple(err["loc"]))
@@ -59,6 +62,8 @@ def parse_case_text(text: str, source: str = "case") -> Case:
         raise CaseError("file", f"{source}: the file is empty")
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except RecursionError:
+        raise CaseError("file", f"{source}: nested too deeply to be a case file") from None
     except json.JSONDecodeError as exc:
         raise CaseError("file", f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
     except yaml.YAMLError as exc:

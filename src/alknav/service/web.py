@@ -5,12 +5,14 @@ pages call the same library functions as the CLI and the API."""
 from __future__ import annotations
 
 import html
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from alknav.errors import AlknavError
 from alknav.kb.loader import KnowledgeBase
@@ -138,7 +140,7 @@ def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTML
 def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/", response_class=HTMLResponse)
+    @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def home(lang: str = "en") -> HTMLResponse:
         return _page(lang, _form(lang))
 
@@ -147,11 +149,14 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
         from alknav.inputs.case_reader import parse_case_data
 
         form = {k: str(v) for k, v in (await request.form()).items()}
-        try:
-            case = parse_case_data(case_from_form(form), "form")
-            return _report(case, kb, lang, None)
-        except AlknavError as exc:
-            return _error(lang, str(exc))
+
+        def work() -> HTMLResponse:  # CPU-bound: runs in a worker thread, not on the event loop
+            try:
+                return _report(parse_case_data(case_from_form(form), "form"), kb, lang, None)
+            except AlknavError as exc:
+                return _error(lang, str(exc))
+
+        return await run_in_threadpool(work)
 
     @router.post("/web/upload", response_class=HTMLResponse)
     async def web_upload(file: UploadFile = File(...), kind: str = Form("case"),  # noqa: B008
@@ -162,11 +167,17 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
             return _error(lang, f"file larger than {max_upload_bytes} bytes", 413)
         if not data:
             return _error(lang, "empty file")
-        try:
-            case = _case_from_upload(data, file.filename or "upload", kind, sample or None, region, history, kb)
-            return _report(case, kb, lang, region)
-        except AlknavError as exc:
-            return _error(lang, str(exc))
+        if kind not in ("case", "vcf", "fusions"):
+            return _error(lang, f"file type must be case, vcf or fusions, not '{kind}'")
+
+        def work() -> HTMLResponse:
+            try:
+                case = _case_from_upload(data, file.filename or "upload", kind, sample or None, region, history, kb)
+                return _report(case, kb, lang, region)
+            except AlknavError as exc:
+                return _error(lang, str(exc).replace(str(tempfile.gettempdir()), "…"))
+
+        return await run_in_threadpool(work)
 
     @router.get("/kb/drugs", response_class=HTMLResponse)
     def drugs(lang: str = "en") -> HTMLResponse:
@@ -178,7 +189,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
         return _page(lang, f"<h1>{_w(lang, 'drugs')}</h1><table><tr><th>INN</th><th>中文</th><th>class</th>"
                            f"<th>gen</th><th>approvals</th></tr>{rows}</table>", "/kb/drugs")
 
-    @router.get("/kb/drugs/{name}", response_class=HTMLResponse)
+    @router.get("/kb/drugs/{name:path}", response_class=HTMLResponse)
     def drug(name: str, lang: str = "en") -> HTMLResponse:
         from alknav.kb.query import cite, find_drug
 
@@ -199,7 +210,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
         return _page(lang, f"<h1>{_w(lang, 'mutations')}</h1><table><tr><th>ALK</th><th>kind</th><th>calls</th>"
                            f"</tr>{rows}</table>", "/kb/mutations")
 
-    @router.get("/kb/mutations/{name}", response_class=HTMLResponse)
+    @router.get("/kb/mutations/{name:path}", response_class=HTMLResponse)
     def mutation(name: str, lang: str = "en") -> HTMLResponse:
         from alknav.kb.query import cite, find_mutation
 
@@ -234,9 +245,9 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
             raise CaseError("file", f"{filename}: not UTF-8 text") from None
     from alknav.cohort.assemble import Inputs, build_cases
 
-    suffix = "".join(Path(filename).suffixes[-2:]) or ".txt"
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name)[-80:] or "upload.txt"
     with tempfile.TemporaryDirectory(prefix="alknav-upload-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
+        path = Path(tmp) / safe
         path.write_bytes(data)
         inputs = Inputs(vcf=[path] if kind == "vcf" else [], fusions=[path] if kind == "fusions" else [],
                         alk_positive=True)
