@@ -98,7 +98,8 @@ def test_malformed_rows_are_kept_with_a_reason(kb: KnowledgeBase, tmp_path: Path
     lines = (tmp_path / "out.maf").read_text().splitlines()
     assert len(lines) == 4
     assert "ALK p.G1202R" in lines[1]
-    assert lines[2].startswith("ALK\tS2\t") and "malformed row" in lines[2]
+    assert lines[2].startswith("ALK\tS2\t\t") and "malformed row" in lines[2]
+    assert len(lines[2].split("\t")) == len(lines[0].split("\t"))  # padded under its headings
     assert lines[3].startswith("ALK\tS3\tp.L1196M\textra\t") and "malformed row" in lines[3]
 
 
@@ -210,3 +211,21 @@ def test_mixed_builds_in_maf_is_an_error(kb: KnowledgeBase, tmp_path: Path) -> N
         annotate_maf(path, tmp_path / "out.maf", kb)
     with pytest.raises(InputFileError, match="mixed genome builds"):
         list(read_maf(path, kb))
+
+
+def test_bom_and_gzip_by_content(kb: KnowledgeBase, tmp_path: Path) -> None:
+    bom = tmp_path / "bom.maf"
+    bom.write_bytes(b"\xef\xbb\xbf" + (DATA / "cohort.maf").read_bytes())
+    annotate_maf(bom, tmp_path / "a.maf", kb)
+    assert _rows(tmp_path / "a.maf")[0]["ALKNAV_ALTERATION"] == "ALK p.G1202R"
+    noext = tmp_path / "gz_without_suffix.maf"
+    noext.write_bytes(gzip.compress((DATA / "cohort.maf").read_bytes()))
+    annotate_maf(noext, tmp_path / "b.maf", kb)
+    assert len(_rows(tmp_path / "b.maf")) == len(_rows(DATA / "cohort.maf"))
+    cna = tmp_path / "cna.tsv"
+    cna.write_bytes(b"\xef\xbb\xbfHugo_Symbol\tS1\nMET\t2\n")
+    assert [r.alteration for r in read_cna(cna)] == ["MET amplification"]
+    dup = tmp_path / "dup.tsv"
+    dup.write_text("Hugo_Symbol\tS1\tS1\nMET\t2\t0\n")
+    with pytest.raises(InputFileError, match="more than once"):
+        list(read_cna(dup))

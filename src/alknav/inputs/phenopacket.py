@@ -84,7 +84,10 @@ def case_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> 
             vd = gi.variant_interpretation.variation_descriptor
             texts = _variant_strings(vd)
             if not texts:
-                unmapped.append(f"variant '{vd.id}' without label or HGVS expression")
+                syntaxes = sorted({e.syntax for e in vd.expressions})
+                why = (f"its expressions ({', '.join(syntaxes)}) are not read; give hgvs.p or hgvs.c"
+                       if syntaxes else "no label or HGVS expression")
+                unmapped.append(f"variant '{vd.id}': {why}")
                 continue
             text = texts[0]
             if re.search(r"ALK", text) and re.search(r"(fusion|rearrang|-ALK|::ALK)", text, re.I):

@@ -39,7 +39,7 @@ def _lines(path: Path) -> list[str]:
             raw = path.read_bytes()
     except (EOFError, gzip.BadGzipFile, OSError) as exc:
         raise InputFileError(str(path), None, f"truncated or corrupt file ({exc})") from None
-    text = raw.decode("utf-8", errors="replace")
+    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
     lines = [ln for ln in io.StringIO(text, newline=None).read().split("\n")]
     if not any(ln.strip() and not ln.startswith("#") for ln in lines):
         raise InputFileError(str(path), None, "empty file: no header line")
@@ -122,6 +122,10 @@ def read_cna(path: Path, *, min_copies: float = DEFAULT_MIN_COPIES, sample: str 
                                                    "Copy_Number_Alteration (long)")
     gi = header.index(gene_col)
     samples = [(i, name) for i, name in enumerate(header) if i != gi and name not in MATRIX_SKIP]
+    names = [name for _, name in samples]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InputFileError(str(path), start + 1, f"sample column(s) appear more than once: {', '.join(twice)}")
     for offset, row in enumerate(rows):
         number = start + 2 + offset
         if not row or not any(cell.strip() for cell in row):

@@ -350,7 +350,8 @@ def _resolve_build(name: str, fmt: _Format, calls: list[_Call], kb: KnowledgeBas
         if len(votes) > 1:
             l37, l38 = votes["GRCh37"][0], votes["GRCh38"][0]
             raise InputFileError(name, max(l37, l38), f"rows fit different builds: line {l37} fits GRCh37 exon "
-                                                      f"boundaries, line {l38} fits GRCh38; check the file")
+                                                      f"boundaries, line {l38} fits GRCh38; check the file, or "
+                                                      "give --build if you know it")
         if votes:
             return next(iter(votes)), "detected: breakpoints on exon boundaries"
     raise InputFileError(name, needs[0].line, "cannot tell whether the coordinates are GRCh37 or GRCh38 (no "

@@ -39,17 +39,28 @@ def relevant_genes(kb: KnowledgeBase) -> list[str]:
     return sorted(genes)
 
 
+def _gzipped(path: Path) -> bool:
+    """By content, not by name: a gzip file starts with the bytes 1F 8B."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
 def _header(path: Path) -> tuple[list[str], int, bool]:
     """Column names, number of leading '#' lines, and whether lines end in CRLF."""
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if _gzipped(path) else open
     try:
         with opener(path, "rb") as fh:
             skipped = 0
-            for raw in fh:
+            for number, raw in enumerate(fh):
+                if number == 0:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
                 if raw.startswith(b"#"):
                     skipped += 1
                     continue
-                line = raw.decode("utf-8", errors="replace")
+                line = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
                 crlf = line.endswith("\r\n")
                 return line.rstrip("\r\n").split("\t"), skipped, crlf
     except (EOFError, gzip.BadGzipFile, OSError) as exc:
@@ -67,8 +78,11 @@ def _check_columns(path: Path, columns: list[str], skipped: int) -> tuple[str, s
 
 def _source(path: Path, skipped: int) -> Path | io.BytesIO:
     """polars scans plain files lazily; gzip is decompressed first (checked for truncation)."""
-    if path.suffix != ".gz":
-        return path
+    if not _gzipped(path):
+        with path.open("rb") as fh:
+            if fh.read(3) != b"\xef\xbb\xbf":
+                return path
+        return io.BytesIO(path.read_bytes()[3:])  # polars would read the byte-order mark into the header
     try:
         with gzip.open(path, "rb") as fh:
             return io.BytesIO(fh.read())
@@ -175,9 +189,12 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     # a row whose field count differs from the header's is kept, and says so in its own columns
     malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {len(columns)}")
                           .values())
-    wrong = line.str.count_matches("\t", literal=True) != len(columns) - 1
+    tabs = line.str.count_matches("\t", literal=True)
+    wrong = tabs != len(columns) - 1
     annotation = pl.when(wrong).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(annotator.outside))
-    parts = [line, annotation] + ([pl.col("x")] if names else [])
+    # a short row is padded with empty fields so alknav's columns stay under their own headings
+    pad = pl.lit("\t" * len(columns)).str.slice(0, (len(columns) - 1 - tabs).clip(lower_bound=0))
+    parts = [pl.concat_str([line, pad]), annotation] + ([pl.col("x")] if names else [])
     body = pl.concat([lines, annotations.lazy()], how="horizontal").select(pl.concat_str(parts, separator="\t"))
     header = "\t".join([*columns, *COLUMNS, *names])
     with out.open("w", encoding="utf-8") as fh:
@@ -206,7 +223,7 @@ def _one_build(path: Path, builds: set[str]) -> None:
 def _explain(path: Path, skipped: int, exc: Exception) -> InputFileError:
     """polars reports malformed rows without a line number; find the first such line."""
     columns, _, _ = _header(path)
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if _gzipped(path) else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, start=1):
             if line.startswith("#") or number == skipped + 1:

@@ -81,7 +81,8 @@ def _lines(path: Path) -> Generator[tuple[int, str], None, None]:
         with stream:
             for raw in stream:
                 n += 1
-                yield n, raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                yield n, text.removeprefix("\ufeff") if n == 1 else text  # a UTF-8 byte-order mark
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise InputFileError(name, n + 1, f"truncated or corrupt gzip data ({exc})") from exc
     except OSError as exc:
