@@ -104,3 +104,14 @@ def test_valid_notations_round_trip(kb: KnowledgeBase, changes: list[tuple[int, 
     assert first.normalized == canonical.normalized
     again = parse_alteration(first.normalized, kb)
     assert again.recognized and again.normalized == first.normalized
+
+
+def test_genomic_hgvs_on_chromosome_2(kb: KnowledgeBase) -> None:
+    """g. substitutions in ALK translate on either build; a wrong REF or a position outside ALK is refused."""
+    g37 = parse_alteration("NC_000002.11:g.29443613C>T", kb)
+    g38 = parse_alteration("NC_000002.12:g.29220747C>T", kb)  # GRCh37 - 222866
+    assert (g37.normalized, g38.normalized) == ("ALK p.G1202R", "ALK p.G1202R")
+    wrong = parse_alteration("NC_000002.11:g.29443613A>T", kb)
+    assert not wrong.recognized and "contradicts GRCh37" in (wrong.reason or "")
+    outside = parse_alteration("NC_000002.11:g.100C>T", kb)
+    assert not outside.recognized and "not in ALK" in (outside.reason or "")

@@ -291,6 +291,10 @@ def _parse_text(inp: str, text: str, kb: KnowledgeBase) -> Alteration:
         label = "sclc" if ("small" in what or "sclc" in what or "neuroendocrine" in what) else \
             "squamous" if "squamous" in what else what
         return Alteration(inp, None, f"{label} transformation", "histologic_transformation", True, detail=label)
+    # genomic HGVS on chromosome 2 (GRCh37 NC_000002.11, GRCh38 NC_000002.12): translated in ALK
+    g = re.match(r"^NC_000002\.(?P<v>11|12):g\.(?P<pos>\d+)(?P<ref>[ACGT]+)>(?P<alt>[ACGT]+)$", text, re.I)
+    if g:
+        return _genomic_alk(inp, "GRCh37" if g["v"] == "11" else "GRCh38", int(g["pos"]), g["ref"], g["alt"], kb)
     # accession forms
     m = re.match(r"^(?P<acc>N[MP]_\d+(?:\.\d+)?)\s*:\s*(?P<body>.+)$", text)
     if m:
@@ -327,6 +331,27 @@ def _parse_text(inp: str, text: str, kb: KnowledgeBase) -> Alteration:
         return _other_gene(inp, head, rest, kb)
     # no gene: ALK implied
     return _mutation(inp, _split_changes(text), kb, None)
+
+
+def _genomic_alk(inp: str, build: str, pos: int, ref: str, alt: str, kb: KnowledgeBase) -> Alteration:
+    """A g. substitution on chromosome 2, translated when it falls in the ALK coding sequence alknav has."""
+    from alknav.inputs.genomic.alk_genomic import NotTranslated, RefMismatch, alk_model
+
+    model = alk_model(kb)
+    if not model.in_span(build, pos):
+        raise _Unreadable(f"{build} chr2:{pos} is not in ALK; give the gene and protein change instead")
+    try:
+        change = model.translate(build, pos, ref, alt)
+    except RefMismatch as exc:
+        raise _Unreadable(f"{build} chr2:{pos}: {exc}") from None
+    except NotTranslated as exc:
+        raise _Unreadable(f"{build} chr2:{pos}: {exc}") from None
+    changes = change.nonsynonymous
+    if not changes:
+        raise _Unreadable(f"{build} chr2:{pos}: synonymous ({change.hgvs_p})")
+    alteration = _mutation(inp, changes, kb, None)
+    alteration.notes.append(f"translated {build} {change.hgvs_c} with {change.source}")
+    return alteration
 
 
 def _structured(item: dict[str, Any], kb: KnowledgeBase) -> Alteration:

@@ -41,7 +41,7 @@ def _variant_strings(vd: Any) -> list[str]:
     gene = vd.gene_context.symbol if vd.HasField("gene_context") else ""
     label = vd.label or ""
     for expr in vd.expressions:
-        if expr.syntax in ("hgvs.p", "hgvs.c", "hgvs"):
+        if expr.syntax in ("hgvs.p", "hgvs.c", "hgvs", "hgvs.g"):
             return [expr.value if ":" in expr.value else f"{gene} {expr.value}".strip()]
     if label:
         return [label if not gene or label.upper().startswith(gene.upper()) else f"{gene} {label}"]
