@@ -33,3 +33,14 @@ def test_readme_names_every_command() -> None:
     for command in _commands(app):
         assert f"alknav {' '.join(command)}" in README or (command[0] == "kb" and "kb " + command[-1] in README), \
             f"README does not mention 'alknav {' '.join(command)}'"
+
+
+def test_missing_extra_is_one_clear_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from alknav.cli import _need
+
+    with pytest.raises(typer.Exit) as info:
+        _need("fhir", "no_such_package_xyz.resources")
+    assert info.value.exit_code == 2
+    assert "pip install 'alknav[fhir]'" in capsys.readouterr().err

@@ -247,7 +247,11 @@ def _need(extra: str, module: str) -> None:
     """A clear message instead of a traceback when an optional extra is not installed."""
     import importlib.util
 
-    if importlib.util.find_spec(module) is None:
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent package of a dotted name is missing
+        found = False
+    if not found:
         _fail(f"this needs the '{extra}' extra: pip install 'alknav[{extra}]'")
 
 
