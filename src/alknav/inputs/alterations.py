@@ -16,19 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from alknav.genetic_code import CODONS, THREE_TO_ONE
 from alknav.kb.checks import normalize_name
 from alknav.kb.loader import KnowledgeBase
 
 ALK_TRANSCRIPT = re.compile(r"^NM_004304(\.\d+)?$")
 ALK_PROTEIN = re.compile(r"^NP_004295(\.\d+)?$")
 GENE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-_ONE = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
-        "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S",
-        "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*", "Xaa": "X"}
-_CODONS = dict(zip(
-    (a + b + c for a in "TCAG" for b in "TCAG" for c in "TCAG"),
-    "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG", strict=True,
-))
 
 # Words that name an alteration type; these are vocabulary, not clinical facts.
 _AMP = re.compile(r"^(amplification|amplified|amp|gain|copy[ _-]?number[ _-]?gain|high[ _-]?copy[ _-]?number)$", re.I)
@@ -101,18 +95,18 @@ def _protein_change(text: str) -> str:
     if posedit is None or posedit.pos is None:
         raise _Unreadable(f"'{text}' is not a protein change")
     start = posedit.pos.start
-    ref, pos = _ONE.get(start.aa, start.aa), int(start.pos)
+    ref, pos = THREE_TO_ONE.get(start.aa, start.aa), int(start.pos)
     edit = posedit.edit
     kind = type(edit).__name__
     if kind == "AASub":
-        return f"{ref}{pos}{_ONE.get(edit.alt, edit.alt)}"
+        return f"{ref}{pos}{THREE_TO_ONE.get(edit.alt, edit.alt)}"
     if kind == "Dup" and posedit.pos.end is not None and posedit.pos.end.pos == start.pos:
         return f"{ref}{pos}{ref}ins"  # a one-residue duplication is the literature's "T1151Tins"
     if kind == "AARefAlt":
         end, etype, alt = posedit.pos.end, getattr(edit, "type", ""), edit.alt or ""
         single = end is None or end.pos == start.pos
         if etype == "del":
-            return f"{ref}{pos}del" if single else f"{ref}{pos}_{_ONE.get(end.aa, end.aa)}{end.pos}del"
+            return f"{ref}{pos}del" if single else f"{ref}{pos}_{THREE_TO_ONE.get(end.aa, end.aa)}{end.pos}del"
         if etype == "ins" and end is not None and end.pos == start.pos + 1:
             return f"{ref}{pos}{alt}ins"
         if etype == "delins" and single:
@@ -150,7 +144,7 @@ def _codon_change(text: str, kb: KnowledgeBase) -> tuple[str, str]:
     codon = seq[codon_first_c - c_start:codon_first_c - c_start + 3]
     offset = first - codon_first_c
     mutant = codon[:offset] + edit.alt.upper() + codon[offset + len(edit.ref):]
-    ref_aa, alt_aa = _CODONS[codon], _CODONS.get(mutant, "?")
+    ref_aa, alt_aa = CODONS[codon], CODONS.get(mutant, "?")
     if ref_aa == alt_aa:
         raise _Unreadable(f"'{text}' is synonymous (p.{ref_aa}{codon_no}=)")
     return f"{ref_aa}{codon_no}{alt_aa}", f"translated c.{first}{edit.ref}>{edit.alt} with NM_004304.5 (shipped CDS)"

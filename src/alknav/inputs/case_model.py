@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from alknav.kb.schema import Region
+
 
 class Loose(BaseModel):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
@@ -20,13 +22,6 @@ class Sex(StrEnum):
     F = "F"
     M = "M"
     other = "other"
-
-
-class Region(StrEnum):
-    CN = "CN"
-    US = "US"
-    EU = "EU"
-    JP = "JP"
 
 
 class Patient(Loose):

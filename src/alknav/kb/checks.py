@@ -8,6 +8,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from alknav.errors import Issue
+from alknav.genetic_code import CODONS
 from alknav.kb.files import Loc, walk
 
 if TYPE_CHECKING:
@@ -21,10 +22,6 @@ AFTER_GROUPS = frozenset({
     "sequential_tkis", "treatment_naive", "untreated", "chemotherapy", "any",
 })
 
-_CODON_TABLE = dict(zip(
-    (a + b + c for a in "TCAG" for b in "TCAG" for c in "TCAG"),
-    "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG", strict=True,
-))
 
 _READ_FOR_BASIS = {
     "primary_full_text": {"full_text"},
@@ -44,7 +41,7 @@ def reference_protein_residues(kb: KnowledgeBase) -> dict[int, str]:
     offset = (3 - offset) % 3
     residues: dict[int, str] = {}
     for i in range(offset, len(seq) - 2, 3):
-        residues[first_codon + (i - offset) // 3] = _CODON_TABLE.get(seq[i : i + 3].upper(), "X")
+        residues[first_codon + (i - offset) // 3] = CODONS.get(seq[i : i + 3].upper(), "X")
     for codon, aa in kb.transcript.hotspot_ref_aa.items():
         residues.setdefault(int(codon), aa)
     return residues

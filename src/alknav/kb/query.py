@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from alknav.errors import LookupFailed
+from alknav.genetic_code import THREE_TO_ONE
 from alknav.kb import schema as s
 from alknav.kb.checks import normalize_name
 from alknav.kb.loader import KnowledgeBase
 
-_THREE_TO_ONE = {
-    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
-    "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S",
-    "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V",
-}
-_THREE = re.compile("|".join(_THREE_TO_ONE))
+_THREE = re.compile("|".join(THREE_TO_ONE))
 _LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 
 
@@ -63,7 +59,7 @@ def normalize_mutation(text: str) -> list[str]:
     out = []
     for part in parts:
         part = re.sub(r"^p\.\(?", "", part).rstrip(")")
-        part = _THREE.sub(lambda m: _THREE_TO_ONE[m.group(0)], part)
+        part = _THREE.sub(lambda m: THREE_TO_ONE[m.group(0)], part)
         part = re.sub(r"(?i)(del|ins|fs)$", lambda m: m.group(1).lower(), part)
         out.append(part[:1].upper() + part[1:] if part else part)
     return out

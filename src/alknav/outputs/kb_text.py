@@ -10,7 +10,7 @@ from rich.text import Text
 from alknav.errors import Issue
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
-from alknav.kb.query import MutationMatch, best_call, calls_by_drug, cite, short_ref
+from alknav.kb.query import MutationMatch, calls_by_drug, cite, short_ref
 
 CALL_STYLE = {
     "sensitive": "bold green",
@@ -168,7 +168,3 @@ def trials_view(kb: KnowledgeBase, trials: list[s.Trial]) -> Table:
             t.add_row(trial.name, trial.phase, trial.setting, r.arm, f"{r.endpoint.value} {r.endpoint_detail}".strip(),
                       value + unit, ci, r.assessor, r.seed_value or "", _refs(kb, r.refs))
     return t
-
-
-def best_call_for(mut: s.Mutation, drug: str) -> s.DrugCall | None:
-    return best_call(calls_by_drug(mut).get(drug, []))

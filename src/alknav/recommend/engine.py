@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from alknav.inputs.case_model import Case, Region
+from alknav.inputs.case_model import Case
 from alknav.interpret.facts import CaseFacts, CloneCall, build_facts
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import cite
+from alknav.kb.schema import Region
 from alknav.outputs.i18n import disclaimer, t
 from alknav.recommend import result as r
 from alknav.recommend.candidates import Candidate, build_candidates

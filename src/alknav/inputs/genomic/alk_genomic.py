@@ -16,13 +16,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from alknav.genetic_code import CODONS
 from alknav.kb.loader import KnowledgeBase
 
-# The standard genetic code (vocabulary, not a clinical fact).
-CODONS = dict(zip(
-    (a + b + c for a in "TCAG" for b in "TCAG" for c in "TCAG"),
-    "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG", strict=True,
-))
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 CHROM_ALIASES = {"2": "2", "chr2": "2", "CHR2": "2", "Chr2": "2", "NC_000002.11": "2", "NC_000002.12": "2"}
 

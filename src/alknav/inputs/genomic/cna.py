@@ -91,6 +91,11 @@ def _record(path: Path, line: int, sample: str | None, gene: str, level: int | N
                          detail={"value": value})
 
 
+def _check_width(path: Path, number: int, row: list[str], header: list[str]) -> None:
+    if len(row) != len(header):
+        raise InputFileError(str(path), number, f"malformed row: {len(row)} fields, header has {len(header)}")
+
+
 def read_cna(path: Path, *, min_copies: float = DEFAULT_MIN_COPIES, sample: str | None = None,
              keep_neutral: bool = False) -> Iterator[GenomicRecord]:
     """One record per non-neutral (gene, sample) cell; a gene row with no change in any sample
@@ -130,8 +135,7 @@ def read_cna(path: Path, *, min_copies: float = DEFAULT_MIN_COPIES, sample: str 
         number = start + 2 + offset
         if not row or not any(cell.strip() for cell in row):
             continue
-        if len(row) != len(header):
-            raise InputFileError(str(path), number, f"malformed row: {len(row)} fields, header has {len(header)}")
+        _check_width(path, number, row, header)
         produced = False
         for i, name in samples:
             if sample is not None and name != sample:

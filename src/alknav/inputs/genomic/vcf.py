@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from alknav.genetic_code import THREE_TO_ONE
 from alknav.inputs.alterations import parse_alteration
 from alknav.inputs.genomic.alk_genomic import (
     CHROM_ALIASES,
@@ -54,10 +55,7 @@ _BUILD_ARG = {"grch37": "GRCh37", "hg19": "GRCh37", "b37": "GRCh37", "37": "GRCh
               "grch38": "GRCh38", "hg38": "GRCh38", "b38": "GRCh38", "38": "GRCh38"}
 _REF_RE = re.compile(r"^[ACGTNacgtn]+$")
 _ALT_RE = re.compile(r"^([ACGTNacgtn]+|\*|\.|<[^<>]+>|.*[\[\]].*|[ACGTNacgtn]*\.[ACGTNacgtn]*)$")
-_THREE = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
-          "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S",
-          "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*", "Xaa": "X", "Sec": "U"}
-_THREE_RE = re.compile("|".join(_THREE))
+_THREE_RE = re.compile("|".join(THREE_TO_ONE))
 _IMPACT = {"HIGH": 3, "MODERATE": 2, "LOW": 1, "MODIFIER": 0}
 _FORMAT_KEEP = ("GT", "AD", "AF", "DP", "VAF")
 
@@ -208,7 +206,7 @@ def protein_1letter(hgvsp: str) -> str:
         text = text.split(":", 1)[1]
     if text.startswith("p.(") and text.endswith(")"):
         text = "p." + text[3:-1]
-    return _THREE_RE.sub(lambda m: _THREE[m.group(0)], text)
+    return _THREE_RE.sub(lambda m: THREE_TO_ONE[m.group(0)], text)
 
 
 @dataclass
