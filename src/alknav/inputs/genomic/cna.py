@@ -113,8 +113,7 @@ def read_cna(path: Path, *, min_copies: float = DEFAULT_MIN_COPIES, sample: str 
             number = start + 2 + offset
             if not row or not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
-                raise InputFileError(str(path), number, f"malformed row: {len(row)} fields, header has {len(header)}")
+            _check_width(path, number, row, header)
             if sample is not None and row[si] != sample:
                 continue
             level, reason = _call(row[vi], min_copies, absolute)
