@@ -54,6 +54,12 @@ class KnowledgeBase:
     transcript: s.TranscriptModel
     regimens: dict[str, s.Regimen] = field(default_factory=dict)
     rules: dict[str, s.Rule] = field(default_factory=dict)
+    safety: dict[str, s.DrugSafety] = field(default_factory=dict)  # drug id -> label-derived safety
+    toxicity_codes: dict[str, s.ToxicityCode] = field(default_factory=dict)
+    workup: dict[str, s.WorkupItem] = field(default_factory=dict)
+    comorbidity_codes: dict[str, s.VocabCode] = field(default_factory=dict)
+    interaction_classes: dict[str, s.InteractionClass] = field(default_factory=dict)
+    medicines: dict[str, s.Medicine] = field(default_factory=dict)
     raw: dict[str, list[RawFile]] = field(repr=False, default_factory=dict)
     drug_index: dict[str, str] = field(repr=False, default_factory=dict)
     mutation_index: dict[frozenset[str], str] = field(repr=False, default_factory=dict)
@@ -85,10 +91,14 @@ _KINDS: dict[str, type[BaseModel]] = {
     "transcript": s.TranscriptFile,
     "regimens": s.RegimenFile,
     "rules": s.RuleFile,
+    "safety": s.SafetyFile,
+    "medicines": s.MedicineFile,
 }
 
 
-def _files_of(root: Path, entry: str) -> list[Path]:
+def _files_of(root: Path, entry: str | list[str]) -> list[Path]:
+    if isinstance(entry, list):
+        return [p for e in entry for p in _files_of(root, e)]
     target = root / entry
     if entry.endswith("/"):
         return sorted(target.glob("*.yaml")) if target.is_dir() else []
@@ -200,6 +210,12 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         transcript=transcript.alk,
         regimens=_collect(loaded, "regimens", "regimens", issues),
         rules=_collect(loaded, "rules", "rules", issues),
+        safety=_collect(loaded, "safety", "labels", issues),
+        toxicity_codes=_collect(loaded, "safety", "toxicity_codes", issues),
+        workup=_collect(loaded, "safety", "workup", issues),
+        comorbidity_codes=_collect(loaded, "safety", "comorbidity_codes", issues),
+        interaction_classes=_collect(loaded, "medicines", "interaction_classes", issues),
+        medicines=_collect(loaded, "medicines", "medicines", issues),
         raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
     )
     issues.extend(cross_check(kb))

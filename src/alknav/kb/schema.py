@@ -173,6 +173,42 @@ class DevelopmentStatus(Cited):
     note: str = ""
 
 
+class TrialStatus(StrEnum):
+    """ClinicalTrials.gov overall status, as recorded on `as_of`."""
+
+    recruiting = "recruiting"
+    not_yet_recruiting = "not_yet_recruiting"
+    enrolling_by_invitation = "enrolling_by_invitation"
+    expanded_access = "expanded_access"
+    active_not_recruiting = "active_not_recruiting"
+    completed = "completed"
+    terminated = "terminated"
+    withdrawn = "withdrawn"
+    suspended = "suspended"
+    unknown = "unknown"
+
+
+OPEN_TRIAL_STATUSES = frozenset({TrialStatus.recruiting, TrialStatus.not_yet_recruiting,
+                                 TrialStatus.enrolling_by_invitation, TrialStatus.expanded_access})
+
+
+class ActiveTrial(Cited):
+    """A trial of an investigational agent a patient could enter (status as read on `as_of`)."""
+
+    nct: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    name: str
+    phase: str = Field(pattern=r"^(phase_1|phase_1_2|phase_2|phase_3|expanded_access)$")
+    setting: list[str] = Field(
+        min_length=1, description="first_line | after_2nd_gen_tki | after_lorlatinib | after_alk_tki | any_line")
+    status: TrialStatus
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
+    regions: list[Region] = Field(default_factory=list, description="where it enrols; empty = not recorded")
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_TRIAL_STATUSES
+
+
 class Drug(Strict):
     id: DrugId
     inn: str
@@ -189,6 +225,11 @@ class Drug(Strict):
     pgp_substrate: PgpSubstrate | None = None
     dose: Dose | None = None
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    active_trials: list[ActiveTrial] = Field(
+        default_factory=list, description="investigational agents: trials open to patients (offered only then)")
+    first_approved: str | None = Field(
+        default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        description="first approval anywhere (any indication); bounds plausible treatment durations")
     refs: list[RefId] = Field(min_length=1)
     checked: Checked
 
@@ -535,7 +576,7 @@ class Manifest(Strict):
     version: str
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     seed: str
-    files: dict[str, str]
+    files: dict[str, str | list[str]]
 
 
 # --------------------------------------------------------------------------- regimens and rules
@@ -658,3 +699,138 @@ class Rule(Cited):
 
 class RuleFile(Strict):
     rules: list[Rule]
+
+
+# --------------------------------------------------------------------------- safety: labels, medicines, vocabulary
+
+
+class Action(StrEnum):
+    """What a label finding asks of the prescriber, strongest first."""
+
+    contraindicated = "contraindicated"  # the label forbids it: the option is excluded
+    avoid = "avoid"  # the label says avoid: the option is ranked down and warned
+    reduce_dose = "reduce_dose"  # give at a lower dose the label states
+    monitor = "monitor"  # give, with the monitoring the label states
+    caution = "caution"  # a precaution the prescriber must read
+    no_adjustment = "no_adjustment"  # the label says no change is needed
+    no_data = "no_data"  # the label says it was not studied
+
+
+class PopulationWhen(Strict):
+    """All conditions given must hold (read from patient, clinical and comorbidities)."""
+
+    child_pugh_in: list[str] | None = None
+    creatinine_clearance_below: float | None = None
+    pregnancy: bool | None = None
+    breastfeeding: bool | None = None
+    sex_in: list[str] | None = None
+    age_at_least: int | None = None
+    ecog_at_least: int | None = None
+    heart_rate_below: int | None = None
+    comorbidity_any: list[str] | None = None
+
+
+class RegionalDose(Cited):
+    regions: list[Region] = Field(min_length=1)
+    text: Lang
+
+
+class DoseLevels(Cited):
+    text: Lang = Field(description="the label's reduction steps, e.g. 100 mg -> 75 mg -> 50 mg")
+
+
+class Monitoring(Cited):
+    id: Identifier
+    test: Lang = Field(description="plain words a clinician orders, e.g. 'lipid panel'")
+    schedule: Lang
+    why: Lang | None = None
+
+
+class InteractionEffect(Cited):
+    interaction_class: Identifier = Field(description="an id from medicines.yaml interaction_classes")
+    action: Action
+    message: Lang
+
+
+class PopulationEffect(Cited):
+    id: Identifier
+    when: PopulationWhen
+    action: Action
+    message: Lang
+
+
+class Rechallenge(StrEnum):
+    forbidden = "forbidden"  # permanently discontinue: never re-offer this drug
+    reduced_dose = "reduced_dose"  # resume at a lower dose after recovery
+    same_dose = "same_dose"
+    no_data = "no_data"
+
+
+class ToxicityAdvice(Cited):
+    toxicity: Identifier = Field(description="an id from safety toxicity_codes")
+    min_grade: int = Field(default=1, ge=1, le=5)
+    rechallenge: Rechallenge
+    message: Lang
+
+
+class DrugSafety(Strict):
+    drug: DrugId
+    doses: list[RegionalDose] = Field(default_factory=list)
+    dose_levels: DoseLevels | None = None
+    monitoring: list[Monitoring] = Field(default_factory=list)
+    interactions: list[InteractionEffect] = Field(default_factory=list)
+    populations: list[PopulationEffect] = Field(default_factory=list)
+    toxicities: list[ToxicityAdvice] = Field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.drug
+
+
+class ToxicityCode(Cited):
+    id: Identifier
+    name: Lang
+    aliases: list[str] = Field(default_factory=list)
+    class_shared: bool = Field(description="common to ALK TKIs as a class: switching TKI may not remove it")
+    note: Lang | None = None
+
+
+class WorkupItem(Cited):
+    """A test every ALK-positive patient needs at this point, whatever the option."""
+
+    id: Identifier
+    test: Lang
+    why: Lang
+    status_in: list[str] = Field(default_factory=list, description="treatment_naive | progression | toxicity; empty = all")
+
+
+class VocabCode(Strict):
+    id: Identifier
+    name: Lang
+    aliases: list[str] = Field(default_factory=list)
+
+
+class SafetyFile(Strict):
+    labels: list[DrugSafety] = Field(default_factory=list)
+    toxicity_codes: list[ToxicityCode] = Field(default_factory=list)
+    workup: list[WorkupItem] = Field(default_factory=list)
+    comorbidity_codes: list[VocabCode] = Field(default_factory=list)
+
+
+class InteractionClass(Cited):
+    id: Identifier
+    name: Lang
+    description: Lang | None = None
+
+
+class Medicine(Cited):
+    """A non-anticancer medicine a patient may take, with the interaction classes it belongs to."""
+
+    id: Identifier
+    names: list[str] = Field(default_factory=list, description="brands, other spellings, Chinese names")
+    classes: list[Identifier] = Field(min_length=1)
+
+
+class MedicineFile(Strict):
+    interaction_classes: list[InteractionClass] = Field(default_factory=list)
+    medicines: list[Medicine] = Field(default_factory=list)
