@@ -379,6 +379,11 @@ class DrugCall(Cited):
     ic50_wt_nm: float | None = Field(default=None, gt=0, description="IC50 of the non-mutant fusion in the same assay")
     assay: str = ""
     note: str = ""
+    extrapolated: bool = Field(
+        default=False, description="inferred from another allele, residue or drug, not measured for this pair")
+    resensitises: bool = Field(
+        default=False, description="this mutation restores sensitivity to a drug the tumour progressed on "
+                                   "(e.g. L1198F x crizotinib); only such a call lets a failed drug lead")
 
 
 class Frequency(Cited):
