@@ -134,6 +134,28 @@ class Current(Loose):
     cns: Cns = Field(default_factory=Cns)
 
 
+class ChildPugh(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class Clinical(Loose):
+    """Structured clinical details (contract revision 1.1). Bounds refuse impossible values only;
+    values a clinician could meet but rarely does are questioned later as warnings."""
+
+    child_pugh: ChildPugh | None = None
+    creatinine_clearance: float | None = Field(default=None, ge=0, le=250, allow_inf_nan=False)
+    pregnancy_weeks: float | None = Field(default=None, ge=0, le=44, allow_inf_nan=False)
+    heart_rate: int | None = Field(default=None, ge=15, le=250)
+    breastfeeding: bool | None = None
+
+    @field_validator("child_pugh", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+
 class Case(Loose):
     case_format: int = 1
     id: str | None = None
@@ -141,8 +163,11 @@ class Case(Loose):
     diagnosis: Diagnosis
     history: list[HistoryEntry] = Field(default_factory=list, max_length=50)
     current: Current = Field(default_factory=Current)
-    comorbidities: list[str] = Field(default_factory=list)
+    comorbidities: list[str] = Field(default_factory=list, max_length=100)
+    clinical: Clinical = Field(default_factory=Clinical)
+    concomitant_medications: list[str] = Field(default_factory=list, max_length=100)
     prior_immune_checkpoint_inhibitor: bool = False
+    notes: str | None = Field(default=None, max_length=20_000)
 
     @field_validator("case_format")
     @classmethod
@@ -151,12 +176,17 @@ class Case(Loose):
             raise ValueError(f"case_format {value} is not supported (this alknav reads 1)")
         return value
 
+    @field_validator("clinical", mode="before")
+    @classmethod
+    def _none_is_blank(cls, value: Any) -> Any:
+        return {} if value is None else value
+
     @field_validator("id", mode="before")
     @classmethod
     def _id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
 
-    @field_validator("history", "comorbidities", mode="before")
+    @field_validator("history", "comorbidities", "concomitant_medications", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value

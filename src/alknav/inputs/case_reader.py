@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +79,71 @@ def parse_case_text(text: str, source: str = "case") -> Case:
     return parse_case_data(data, source)
 
 
-def _check_consistency(case: Case) -> None:
+_NEGATIVE_FUSION = re.compile(
+    r"^\s*(alk[\s_-]*)?(negative|neg|none|no|not[\s_-]*detected|wild[\s_-]*type|wt|absent|n/?a|-)"
+    r"([\s_-]*(alk|fusion|rearrangement))?\s*$", re.IGNORECASE)
+
+
+def _check_diagnosis(case: Case) -> None:
+    """Refuse what is not ALK-positive disease; caveats on how it was shown come later as warnings."""
     alk = case.diagnosis.alk
-    positive = alk is not None and (
-        bool(alk.fusion and alk.fusion.strip())
-        or any(t.result == "positive" for t in alk.tests)
-    )
+    fusion = (alk.fusion or "").strip() if alk is not None else ""
+    if fusion and _NEGATIVE_FUSION.match(fusion):
+        raise CaseError("diagnosis.alk.fusion", f"'{fusion}' says the tumour is ALK-negative; alknav answers only "
+                                                "for ALK-positive NSCLC")
+    positive = alk is not None and (bool(fusion) or any(t.result == "positive" for t in alk.tests))
     if not positive:
         raise CaseError("diagnosis.alk", "no ALK rearrangement: give diagnosis.alk.fusion or a positive ALK test")
-    if alk is not None and alk.tests and all(t.result == "negative" for t in alk.tests) and not alk.fusion:
-        raise CaseError("diagnosis.alk.tests", "every ALK test is negative")
+    assert alk is not None
+    results = [t.result for t in alk.tests]
+    if results and "positive" not in results and all(r in ("negative", "failed") for r in results) \
+            and "negative" in results:
+        raise CaseError("diagnosis.alk.tests", "every ALK test listed is negative (or failed): the tumour is not "
+                                               "shown to be ALK-positive; repeat testing (RNA NGS or IHC) first")
+    dna = [t for t in alk.tests if t.result == "positive" and _dna_only_method(t.method)]
+    others_pos = [t for t in alk.tests if t.result == "positive" and not _dna_only_method(t.method)]
+    rna_or_ihc_neg = [t for t in alk.tests if t.result == "negative" and _rna_or_ihc(t.method)]
+    if dna and not others_pos and rna_or_ihc_neg:
+        raise CaseError("diagnosis.alk.tests", "a DNA-level ALK rearrangement with negative RNA and/or IHC testing "
+                                               "makes no fusion transcript or protein: this is not ALK-positive "
+                                               "disease for treatment; confirm with RNA NGS and ALK IHC")
+
+
+def _dna_only_method(method: str) -> bool:
+    m = method.upper()
+    return ("DNA" in m or m in ("NGS", "CTDNA", "PLASMA NGS")) and "RNA" not in m
+
+
+def _rna_or_ihc(method: str) -> bool:
+    m = method.upper()
+    return "RNA" in m or "IHC" in m or "RT-PCR" in m
+
+
+def _check_patient(case: Case) -> None:
+    age, sex = case.patient.age, case.patient.sex
+    if age is not None and age < 12:
+        raise CaseError("patient.age", f"age {age} is not plausible for non-small cell lung cancer treated with "
+                                       "these drugs (their labels are for adults); check the age")
+    pregnant = case.clinical.pregnancy_weeks is not None or any(
+        c.strip().lower() in ("pregnancy", "pregnant") for c in case.comorbidities)
+    where = "clinical.pregnancy_weeks" if case.clinical.pregnancy_weeks is not None else "comorbidities"
+    if pregnant and sex is not None and sex.value == "M":
+        raise CaseError(where, "pregnancy is recorded for a male patient; check sex and pregnancy")
+    if pregnant and age is not None and age > 60:
+        raise CaseError(where, f"pregnancy at age {age} is not plausible; check age and pregnancy")
+    months = [e.months for e in case.history if e.months is not None]
+    for i, entry in enumerate(case.history):
+        if entry.months is not None and entry.months > 360:
+            raise CaseError(f"history[{i}].months", f"{entry.months:g} months (over 30 years) on one regimen is "
+                                                    "not plausible; check the duration")
+    if age is not None and months and sum(months) > max(age - 12, 1) * 12:
+        raise CaseError("history", f"the treatments add up to {sum(months):g} months, longer than the patient's "
+                                   f"life since childhood (age {age}); check months and age")
+
+
+def _check_consistency(case: Case) -> None:
+    _check_diagnosis(case)
+    _check_patient(case)
     status = case.current.status.value
     if status == "treatment_naive" and case.history:
         raise CaseError("history", "current.status is treatment_naive but history lists prior therapy")

@@ -11,7 +11,8 @@ from alknav.inputs.alterations import Alteration, parse_alteration
 from alknav.inputs.case_model import Case
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
-from alknav.kb.query import best_call, find_drug
+from alknav.kb.checks import normalize_name
+from alknav.kb.query import best_call, find_drug, weak_call
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 _CALL_RANK = {"sensitive": 0, "intermediate": 1, "unknown": 2, "resistant": 3}
@@ -42,6 +43,39 @@ class CloneCall:
         levels = [c.level for c in self.basis]
         return max(levels, key=lambda lv: _LEVEL_RANK.get(lv, 9)) if levels else None
 
+    @property
+    def weak(self) -> bool:
+        """A sensitivity call that rests on the seed review alone, on computation or on extrapolation:
+        shown, but it may not lift the option (it counts as no data)."""
+        return self.call in ("sensitive", "intermediate") and any(is_weak(b) for b in self.basis)
+
+    @property
+    def resensitises(self) -> bool:
+        """A curated call (clinical or preclinical) that this clone restores sensitivity to the drug."""
+        return self.call == "sensitive" and any(
+            b.resensitises and not is_weak(b) for b in self.basis)
+
+
+is_weak = weak_call
+
+
+@dataclass(frozen=True)
+class Toxicity:
+    """One history[].toxicity entry read against the toxicity vocabulary."""
+
+    entry: int  # index into history
+    drugs: tuple[str, ...]  # the regimen's drug ids
+    raw: str
+    code: str | None  # vocabulary id, None when unknown
+    grade: int | None
+
+
+@dataclass(frozen=True)
+class Medication:
+    name: str
+    medicine: str | None  # medicines.yaml id, None when unknown
+    classes: tuple[str, ...]
+
 
 @dataclass
 class CaseFacts:
@@ -60,6 +94,32 @@ class CaseFacts:
     comorbidities: set[str]
     variant_mismatch: str | None = None  # why the variant label contradicts its exons
     notes: list[str] = field(default_factory=list)
+    toxicities: list[Toxicity] = field(default_factory=list)
+    medications: list[Medication] = field(default_factory=list)
+    unknown_comorbidities: list[str] = field(default_factory=list)
+    alk_diagnosis: set[str] = field(default_factory=set)  # caveats: ihc_only, fish_only, plasma_only, ...
+    plausibility: set[str] = field(default_factory=set)  # questions about the input (warnings, not refusals)
+    failed_drugs: list[str] = field(default_factory=list)  # ALK-directed drugs the tumour progressed on
+
+    @property
+    def pregnant(self) -> bool:
+        return "pregnancy" in self.comorbidities or self.case.clinical.pregnancy_weeks is not None
+
+    @property
+    def breastfeeding(self) -> bool:
+        return "breastfeeding" in self.comorbidities or bool(self.case.clinical.breastfeeding)
+
+    @property
+    def medication_classes(self) -> set[str]:
+        return {c for m in self.medications for c in m.classes}
+
+    @property
+    def current_toxicity(self) -> Toxicity | None:
+        """The toxicity that ended the last regimen, when the decision is about toxicity."""
+        if self.case.current.status.value != "toxicity" or not self.case.history:
+            return None
+        last = len(self.case.history) - 1
+        return next((t for t in self.toxicities if t.entry == last), None)
 
     @property
     def line(self) -> str:
@@ -114,7 +174,7 @@ def coverage(calls: list[CloneCall]) -> str:
     """all_sensitive | some_intermediate | some_resistant | some_unknown | no_mutation."""
     if not calls:
         return "no_mutation"
-    kinds = {c.call for c in calls}
+    kinds = {"unknown" if c.weak else c.call for c in calls}
     if "resistant" in kinds:
         return "some_resistant"
     if "unknown" in kinds:
@@ -172,8 +232,30 @@ def _variant(case: Case, kb: KnowledgeBase) -> tuple[str | None, str | None]:
     return (f"V{label.group(1).lower()}" if label else text), None
 
 
+def _check_regimens(case: Case, regimens: list[list[str]], kb: KnowledgeBase) -> None:
+    """Refuse histories no clinic could have given: two ALK TKIs at once, or a drug taken for longer
+    than it has existed (first approval plus five years of trials, to the knowledge base's date)."""
+    for i, ids in enumerate(regimens):
+        tkis = [d for d in dict.fromkeys(ids) if kb.drugs[d].drug_class is s.DrugClass.alk_tki]
+        if len(tkis) > 1:
+            names = " and ".join(kb.drugs[d].inn for d in tkis)
+            raise CaseError(f"history[{i}].regimen", f"{names} in one regimen: two ALK TKIs are never given "
+                                                     "together; list them as separate lines")
+    now = kb_reference_month(kb)
+    for i, (entry, ids) in enumerate(zip(case.history, regimens, strict=True)):
+        dates = [kb.drugs[d].first_approved for d in ids if kb.drugs[d].first_approved]
+        if entry.months is None or not dates:
+            continue
+        newest = max(int(d[:4]) * 12 + (int(d[5:7]) if len(d) >= 7 else 1) for d in dates)
+        if entry.months > now - newest + 60:
+            drug = next(kb.drugs[d].inn for d in ids if kb.drugs[d].first_approved == max(dates))
+            raise CaseError(f"history[{i}].months", f"{entry.months:g} months on {drug} is longer than the drug has "
+                                                    f"existed (first approved {max(dates)}); check the duration")
+
+
 def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
     regimens = resolve_drugs(case, kb)
+    _check_regimens(case, regimens, kb)
     prior = [d for reg in regimens for d in reg]
     with_calls = kb.drugs_with_calls()
     tkis = [d for d in prior if kb.drugs[d].drug_class is s.DrugClass.alk_tki or d in with_calls]
@@ -199,10 +281,175 @@ def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
     if histology is None and transformed:
         histology = transformed[0]
     variant, mismatch = _variant(case, kb)
-    return CaseFacts(
+    comorbidities, unknown_comorbidities = _comorbidities(case, kb)
+    facts = CaseFacts(
         case=case, region=case.patient.region.value, alterations=alts, regimens=regimens, prior_drugs=prior,
         prior_tkis=tkis,
         current_tki=current, clones=clones, unphased=unphased, mechanisms=match_mechanisms(alts, kb),
         fusion_variant=variant, variant_mismatch=mismatch, histology_now=histology,
-        comorbidities={c.strip().lower().replace(" ", "_").replace("-", "_") for c in case.comorbidities},
+        comorbidities=comorbidities, unknown_comorbidities=unknown_comorbidities,
+        toxicities=_toxicities(case, regimens, kb), medications=_medications(case, kb),
+        failed_drugs=_failed(case, regimens, tkis),
     )
+    facts.alk_diagnosis = alk_diagnosis_caveats(case)
+    facts.plausibility = plausibility_questions(facts, kb)
+    return facts
+
+
+def _code(text: str) -> str:
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _comorbidities(case: Case, kb: KnowledgeBase) -> tuple[set[str], list[str]]:
+    """Comorbidity codes, aliases resolved to the vocabulary id; unknown codes are kept (as typed, so
+    any rule naming them still fires) and listed, never dropped."""
+    index: dict[str, str] = kb.derived.get("comorbidity_index", {})
+    known_words = kb.derived.get("rule_comorbidities")
+    if known_words is None:
+        known_words = {w for r in kb.rules.values() for w in (r.when.comorbidity_any or [])}
+        known_words |= {w for lab in kb.safety.values() for p in lab.populations for w in (p.when.comorbidity_any or [])}
+        kb.derived["rule_comorbidities"] = known_words
+    out: set[str] = set()
+    unknown: list[str] = []
+    for raw in case.comorbidities:
+        code = _code(raw)
+        resolved = index.get(normalize_name(raw))
+        out.add(code)
+        if resolved is not None:
+            out.add(resolved)
+        elif code not in known_words:
+            unknown.append(raw)
+    return out, unknown
+
+
+_GRADE = re.compile(r"^(?P<code>.+?)[\s_-]*(?:g|grade)[\s_-]*(?P<grade>[1-5])$", re.IGNORECASE)
+
+
+def _toxicities(case: Case, regimens: list[list[str]], kb: KnowledgeBase) -> list[Toxicity]:
+    index: dict[str, str] = kb.derived.get("toxicity_index", {})
+    out = []
+    for i, entry in enumerate(case.history):
+        if not entry.toxicity or not entry.toxicity.strip():
+            continue
+        for raw in re.split(r"[;,]", entry.toxicity):
+            raw = raw.strip()
+            if not raw:
+                continue
+            m = _GRADE.match(raw)
+            base, grade = (m.group("code"), int(m.group("grade"))) if m else (raw, None)
+            code = index.get(normalize_name(base))
+            out.append(Toxicity(i, tuple(regimens[i]), raw, code, grade))
+    return out
+
+
+def _medications(case: Case, kb: KnowledgeBase) -> list[Medication]:
+    index: dict[str, str] = kb.derived.get("medicine_index", {})
+    out = []
+    for name in case.concomitant_medications:
+        mid = index.get(normalize_name(name))
+        if mid is None:  # a combination written with '/' or '+' (e.g. nirmatrelvir/ritonavir)
+            parts = [index.get(normalize_name(p)) for p in re.split(r"[/+]", name) if p.strip()]
+            classes = tuple(dict.fromkeys(c for p in parts if p for c in kb.medicines[p].classes))
+            out.append(Medication(name, parts[0] if classes and parts[0] else None, classes))
+            continue
+        out.append(Medication(name, mid, tuple(kb.medicines[mid].classes)))
+    return out
+
+
+def _failed(case: Case, regimens: list[list[str]], tkis: list[str]) -> list[str]:
+    """ALK-directed drugs the tumour progressed on: a regimen that ended in progression or had PD as
+    best response, or the current regimen when the decision is about progression."""
+    out: list[str] = []
+    last = len(case.history) - 1
+    for i, (entry, ids) in enumerate(zip(case.history, regimens, strict=True)):
+        stopped = entry.stopped_for.value if entry.stopped_for else None
+        progressed = stopped == "progression" or (entry.best_response is not None and entry.best_response.value == "PD")
+        if i == last and case.current.status.value == "progression" and stopped in (None, "ongoing", "progression"):
+            progressed = True
+        if progressed:
+            out.extend(d for d in ids if d in tkis and d not in out)
+    return out
+
+
+def alk_diagnosis_caveats(case: Case) -> set[str]:
+    """What the ALK diagnosis rests on, when it calls for a caveat or a confirmation test."""
+    alk = case.diagnosis.alk
+    if alk is None:
+        return set()
+    out: set[str] = set()
+    methods = [(t.method.upper().replace("_", "-"), (t.sample or "").lower(), t.result) for t in alk.tests]
+    if not methods and alk.method:
+        sample = (case.current.biopsy.sample if case.current.biopsy and not case.history else "") or ""
+        methods = [(alk.method.upper(), "", "positive")]
+        if sample == "plasma":
+            methods = [(alk.method.upper(), "plasma", "positive")]
+    positive = [(m, smp) for m, smp, r in methods if r == "positive"]
+    negative = [(m, smp) for m, smp, r in methods if r == "negative"]
+    if not positive:
+        return out
+
+    def kind(method: str) -> str:
+        if "IHC" in method:
+            return "ihc"
+        if "FISH" in method:
+            return "fish"
+        if "RNA" in method or "RT-PCR" in method or "RTPCR" in method:
+            return "rna"
+        if "NGS" in method or "DNA" in method or "PCR" in method:
+            return "dna"
+        return "other"
+
+    pos_kinds = {kind(m) for m, _ in positive}
+    neg_kinds = {kind(m) for m, _ in negative}
+    if pos_kinds == {"dna"} and neg_kinds & {"rna", "ihc"}:
+        out.add("dna_only")
+    elif neg_kinds:
+        out.add("discordant")
+    if pos_kinds == {"ihc"}:
+        out.add("ihc_only")
+    if pos_kinds == {"fish"}:
+        out.add("fish_only")
+    if all(smp == "plasma" for _, smp in positive):
+        out.add("plasma_only")
+    return out
+
+
+def plausibility_questions(facts: CaseFacts, kb: KnowledgeBase) -> set[str]:
+    """Input a clinician could meet but should double-check: answered, with a warning."""
+    case = facts.case
+    out: set[str] = set()
+    if facts.line == "first" and facts.clones:
+        out.add("mutation_without_prior_tki")
+    pattern = case.current.progression_pattern
+    if pattern is not None and pattern.value == "cns_only" and not facts.cns:
+        out.add("cns_only_without_cns_disease")
+    for entry in case.history:
+        if entry.best_response is not None and entry.best_response.value == "PD" and (entry.months or 0) > 12:
+            out.add("response_inconsistent")
+    limits = duration_limits(facts, kb)
+    if any(months > soft for months, soft, _hard in limits):
+        out.add("implausible_duration")
+    return out
+
+
+def kb_reference_month(kb: KnowledgeBase) -> int:
+    """Months since year 0 of the knowledge base's date: the engine's fixed 'today' (no clock)."""
+    year, month = (int(x) for x in kb.manifest.date.split("-")[:2])
+    return year * 12 + month
+
+
+def duration_limits(facts: CaseFacts, kb: KnowledgeBase) -> list[tuple[float, float, float]]:
+    """(months, soft limit, hard limit) for each history entry with a duration: the soft limit is the
+    time since the drug's first approval; the hard one adds five years of trial use before it."""
+    out = []
+    now = kb_reference_month(kb)
+    for entry, ids in zip(facts.case.history, facts.regimens, strict=True):
+        if entry.months is None:
+            continue
+        dates = [kb.drugs[d].first_approved for d in ids if kb.drugs[d].first_approved]
+        if not dates:
+            continue
+        newest = max(int(d[:4]) * 12 + (int(d[5:7]) if len(d) >= 7 else 1) for d in dates)
+        soft = float(now - newest)
+        out.append((entry.months, soft, soft + 60))
+    return out

@@ -23,11 +23,33 @@ AFTER_GROUPS = frozenset({
 })
 
 
-_READ_FOR_BASIS = {
-    "primary_full_text": {"full_text"},
-    "primary_abstract": {"full_text", "abstract"},
-    "drug_label": {"label", "full_text", "abstract"},
+# --------------------------------------------------------------------------- provenance honesty
+# What one cited reference must be (kind) and how deeply it must have been read (read) for it to
+# support a basis. A basis absent here (peer_kb, seed_review, reference_data) is not checked against
+# the reference list: the passage says which row or section was read.
+PRIMARY_KINDS = frozenset({"article", "abstract", "case_report", "preprint", "guideline"})  # not review/web/news
+NEWS_KINDS = frozenset({"news", "web"})
+_READ_ANY = frozenset({"full_text", "abstract", "label", "registry"})  # read beyond the title
+_SUPPORT: dict[str, tuple[frozenset[str] | None, frozenset[str], str]] = {
+    # basis: (kinds allowed or None for any, read levels allowed, what is missing in words)
+    "primary_full_text": (PRIMARY_KINDS, frozenset({"full_text"}),
+                          "a primary source (article, congress abstract, case report, preprint, guideline) read in full text"),
+    "primary_abstract": (PRIMARY_KINDS, frozenset({"full_text", "abstract"}),
+                         "a primary source (article, congress abstract, case report, preprint, guideline) read at least "
+                         "to its abstract"),
+    "drug_label": (frozenset({"label"}), frozenset({"label"}), "a label (kind: label) read as a label"),
+    "regulatory_record": (frozenset({"regulator", "label"}), frozenset({"label", "full_text", "abstract"}),
+                          "a regulator notice/database (kind: regulator) or a label that was read"),
+    "trial_registry": (frozenset({"registry"}), frozenset({"registry", "full_text", "abstract"}),
+                       "a registry record (kind: registry) that was read"),
+    "secondary_review": (None, _READ_ANY, "a source other than the seed read beyond its title"),
+    "news_or_web": (NEWS_KINDS, _READ_ANY, "a news item or web page (kind: news or web) that was read"),
 }
+# Bases a news item or web page may carry (peer_kb / reference_data: a knowledge-base row or data file
+# published as a web page).
+_NEWS_BASES = {"news": frozenset({"secondary_review", "news_or_web"}),
+               "web": frozenset({"secondary_review", "news_or_web", "peer_kb", "reference_data"})}
+_TABLE = re.compile(r"\b(?:Table|Tab\.)\s*S?\d+", re.IGNORECASE)
 
 _CLINICAL_LEVELS = {"A", "B", "C"}
 
@@ -52,7 +74,7 @@ def cross_check(kb: KnowledgeBase) -> list[Issue]:
     cited: Counter[str] = Counter()
     ids = _namespaces(kb)
     levels = {lv.id for lv in kb.evidence.levels}
-    read_level = {rid: ref.read.value for rid, ref in kb.references.items()}
+    seed_ids = seed_reference_ids(kb)
     residues = reference_protein_residues(kb)
     kb.residues = residues
 
@@ -63,7 +85,7 @@ def cross_check(kb: KnowledgeBase) -> list[Issue]:
             for loc, key, value in walk(raw.data):
                 _check_entry(raw, kind, loc, key, value, kb, ids, levels, cited, issues)
                 if key == "checked" and isinstance(value, dict):
-                    _check_basis(raw, loc, value, read_level, issues)
+                    _check_basis(raw, loc, value, kb.references, seed_ids, issues)
                 if key == "calls" and isinstance(value, list):
                     _check_call_levels(raw, loc, value, issues)
 
@@ -71,7 +93,41 @@ def cross_check(kb: KnowledgeBase) -> list[Issue]:
     _check_drug_names(kb, issues)
     _check_mutations(kb, residues, issues)
     _check_trials(kb, issues)
+    _check_safety(kb, issues)
     return issues
+
+
+def _check_safety(kb: KnowledgeBase, issues: list[Issue]) -> None:
+    """Labels name known interaction classes and toxicity codes; medicine and vocabulary names are
+    unique. Builds the name indexes the engine reads (medicines, toxicity codes, comorbidities)."""
+    for did, label in kb.safety.items():
+        for i, item in enumerate(label.interactions):
+            if item.interaction_class not in kb.interaction_classes:
+                issues.append(_issue_at(kb, "safety", "labels", did, ("interactions", i, "interaction_class"),
+                                        f"unknown interaction class '{item.interaction_class}'", id_key="drug"))
+        for i, tox in enumerate(label.toxicities):
+            if tox.toxicity not in kb.toxicity_codes:
+                issues.append(_issue_at(kb, "safety", "labels", did, ("toxicities", i, "toxicity"),
+                                        f"unknown toxicity code '{tox.toxicity}'", id_key="drug"))
+    meds: dict[str, str] = {}
+    for mid, med in kb.medicines.items():
+        for j, cls in enumerate(med.classes):
+            if cls not in kb.interaction_classes:
+                issues.append(_issue_at(kb, "medicines", "medicines", mid, ("classes", j),
+                                        f"unknown interaction class '{cls}'"))
+        for name in (mid, *med.names):
+            key = normalize_name(name)
+            if key in meds and meds[key] != mid:
+                issues.append(_issue_at(kb, "medicines", "medicines", mid, ("names",),
+                                        f"name '{name}' also names medicine '{meds[key]}'"))
+            meds.setdefault(key, mid)
+    kb.derived["medicine_index"] = meds
+    for kind, table in (("toxicity_index", kb.toxicity_codes), ("comorbidity_index", kb.comorbidity_codes)):
+        index: dict[str, str] = {}
+        for cid, code in table.items():
+            for name in (cid, *code.aliases):
+                index.setdefault(normalize_name(name), cid)
+        kb.derived[kind] = index
 
 
 def _namespaces(kb: KnowledgeBase) -> dict[str, set[str]]:
@@ -144,20 +200,116 @@ def _check_entry(
                 issues.append(raw.issue((*here, i), f"'{target}' names no id in the knowledge base"))
 
 
-def _check_basis(raw: RawFile, loc: Loc, checked: dict[str, Any], read_level: dict[str, str],
-                 issues: list[Issue]) -> None:
-    """A claim said to be read in the primary source should cite a reference marked as read."""
-    needed = _READ_FOR_BASIS.get(str(checked.get("basis")))
-    if not needed:
-        return
-    parent = raw.data
+def seed_reference_ids(kb: KnowledgeBase) -> frozenset[str]:
+    """Ids of the reference(s) that are the seed review named in the manifest (matched by DOI)."""
+    seed = kb.manifest.seed.lower()
+    return frozenset(rid for rid, ref in kb.references.items() if ref.doi and ref.doi.lower() in seed)
+
+
+def supports(basis: str, ref: Any, seed_ids: frozenset[str] = frozenset()) -> bool:
+    """Whether one reference, as recorded (kind, read), can carry this basis on its own."""
+    rule = _SUPPORT.get(basis)
+    if rule is None:
+        return True
+    kinds, reads, _ = rule
+    if basis == "secondary_review" and ref.id in seed_ids:
+        return False  # resting on the seed alone is seed_review
+    return (kinds is None or ref.kind in kinds) and ref.read.value in reads
+
+
+def _describe(refs: list[str], references: dict[str, Any]) -> str:
+    return ", ".join(f"{r} ({references[r].kind}, read {references[r].read.value})" for r in refs if r in references)
+
+
+def _check_basis(raw: RawFile, loc: Loc, checked: dict[str, Any], references: dict[str, Any],
+                 seed_ids: frozenset[str], issues: list[Issue]) -> None:
+    """Provenance honesty: the basis must be one the cited references, as read, can carry.
+
+    - a basis needs at least one cited reference of the right kind read deeply enough (`_SUPPORT`);
+    - a passage naming a table of a reference needs that reference read in full text (or as a label);
+    - a news item or web page supports only secondary_review / news_or_web; a fact that mixes one with
+      a stronger source records it in `checked.sources` with its own basis;
+    - each entry of `checked.sources` names a reference of the fact that carries the entry's basis,
+      and the fact's basis is one of the entries' bases.
+    """
+    parent: Any = raw.data
     for part in loc:
         parent = parent[part]
-    refs = parent.get("refs", []) if isinstance(parent, dict) else []
-    if refs and not any(read_level.get(r) in needed for r in refs):
-        issues.append(raw.issue((*loc, "checked", "basis"),
-                                f"basis '{checked.get('basis')}' but no cited reference is marked as read "
-                                f"({', '.join(sorted(needed))})", "warning"))
+    refs = [str(r) for r in (parent.get("refs", []) if isinstance(parent, dict) else []) if isinstance(r, str)]
+    known = [r for r in refs if r in references]
+    basis = str(checked.get("basis"))
+    where = (*loc, "checked")
+    sources = checked.get("sources") if isinstance(checked.get("sources"), list) else []
+
+    rule = _SUPPORT.get(basis)
+    if rule is not None and known and not any(supports(basis, references[r], seed_ids) for r in known):
+        issues.append(raw.issue((*where, "basis"), f"basis '{basis}' needs {rule[2]}; cited: "
+                                                   f"{_describe(known, references)}"))
+
+    _check_tables(raw, where, str(checked.get("passage", "")), known, references, seed_ids, issues)
+
+    source_bases: dict[str, set[str]] = {}
+    for i, src in enumerate(sources):
+        if not isinstance(src, dict):
+            continue
+        ref, sbasis = str(src.get("ref")), str(src.get("basis"))
+        here = (*where, "sources", i)
+        if ref not in references:
+            issues.append(raw.issue((*here, "ref"), f"unknown reference '{ref}'"))
+            continue
+        if ref not in refs and ref not in seed_ids:  # the seed stands behind every seed_review fact
+            issues.append(raw.issue((*here, "ref"), f"source '{ref}' is not among the fact's refs"))
+        source_bases.setdefault(ref, set()).add(sbasis)
+        srule = _SUPPORT.get(sbasis)
+        if srule is not None and not supports(sbasis, references[ref], seed_ids):
+            issues.append(raw.issue((*here, "basis"), f"basis '{sbasis}' needs {srule[2]}; '{ref}' is "
+                                                      f"{_describe([ref], references)}"))
+        _check_tables(raw, here, str(src.get("passage", "")), [ref], references, seed_ids, issues)
+    if sources and basis not in {str(src.get("basis")) for src in sources if isinstance(src, dict)}:
+        issues.append(raw.issue((*where, "basis"), f"basis '{basis}' is not the basis of any of checked.sources"))
+
+    for r in known:
+        kind = references[r].kind
+        allowed = _NEWS_BASES.get(kind)
+        if allowed is None or basis in allowed or source_bases.get(r, set()) & allowed:
+            continue
+        issues.append(raw.issue((*where, "basis"),
+                                f"cites {'news item' if kind == 'news' else 'web page'} '{r}' under basis "
+                                f"'{basis}': a {kind} source supports only {' or '.join(sorted(allowed))}; "
+                                f"relabel the fact or record '{r}' in checked.sources with its own basis"))
+
+
+def _check_tables(raw: RawFile, where: Loc, passage: str, refs: list[str], references: dict[str, Any],
+                  seed_ids: frozenset[str], issues: list[Issue]) -> None:
+    """A passage that names 'Table N' of a cited reference claims that reference was read beyond the abstract."""
+    for match in _TABLE.finditer(passage):
+        before = passage[max(0, match.start() - 60):match.start()]
+        owner = _table_owner(before, refs, references, seed_ids)
+        if owner is None:
+            continue
+        ref = references[owner]
+        if ref.read.value not in ("full_text", "label"):
+            issues.append(raw.issue((*where, "passage"),
+                                    f"passage cites '{match.group(0)}' of '{owner}', which is recorded as read "
+                                    f"'{ref.read.value}' (a table needs read: full_text)"))
+
+
+def _table_owner(before: str, refs: list[str], references: dict[str, Any], seed_ids: frozenset[str]) -> str | None:
+    """The cited reference a 'Table N' belongs to: the last one named (id, or surname + year) just before it."""
+    text = before.lower()
+    if re.search(r"seed\W*(review\W*)?('s\W*)?$", text):
+        return None  # the seed review was read in full
+    best: tuple[int, str] | None = None
+    for rid in refs:
+        ref = references[rid]
+        surname = re.split(r"[\s,]", ref.first_author.strip())[0].lower()
+        for pattern in (re.escape(rid.lower()), rf"{re.escape(surname)}\W+(?:et al\.?\W+)?\(?{ref.year}"):
+            for m in re.finditer(pattern, text):
+                if best is None or m.end() > best[0]:
+                    best = (m.end(), rid)
+    if best is None or text[best[0]:].count(";") or len(text) - best[0] > 25:
+        return None
+    return best[1]
 
 
 def _check_call_levels(raw: RawFile, loc: Loc, calls: list[Any], issues: list[Issue]) -> None:
@@ -173,18 +325,18 @@ def _check_call_levels(raw: RawFile, loc: Loc, calls: list[Any], issues: list[Is
             issues.append(raw.issue((*loc, "calls", i, "level"), f"{etype} evidence with clinical level '{level}'"))
 
 
-def _locate(kb: KnowledgeBase, kind: str, attr: str, item_id: str) -> tuple[RawFile, Loc] | None:
+def _locate(kb: KnowledgeBase, kind: str, attr: str, item_id: str, id_key: str = "id") -> tuple[RawFile, Loc] | None:
     for raw in kb.raw.get(kind, []):
         items = raw.data.get(attr) if isinstance(raw.data, dict) else None
         for index, item in enumerate(items or []):
-            if isinstance(item, dict) and item.get("id") == item_id:
+            if isinstance(item, dict) and item.get(id_key) == item_id:
                 return raw, (attr, index)
     return None
 
 
 def _issue_at(kb: KnowledgeBase, kind: str, attr: str, item_id: str, field: Loc, message: str,
-              severity: str = "error") -> Issue:
-    found = _locate(kb, kind, attr, item_id)
+              severity: str = "error", id_key: str = "id") -> Issue:
+    found = _locate(kb, kind, attr, item_id, id_key)
     if found is None:
         return Issue(kind, None, item_id, message, severity)
     raw, loc = found

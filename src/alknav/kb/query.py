@@ -93,8 +93,14 @@ def find_mutation(kb: KnowledgeBase, text: str) -> MutationMatch:
 
 
 def best_call(calls: list[s.DrugCall]) -> s.DrugCall | None:
-    """The call resting on the strongest evidence (A before D); ties keep file order."""
-    return min(calls, key=lambda c: _LEVEL_ORDER.get(c.level, 9)) if calls else None
+    """The call resting on the strongest evidence: measured before inferred (a call resting on the
+    seed alone, on computation or on extrapolation comes last), then A before D; ties keep file order."""
+    return min(calls, key=lambda c: (weak_call(c), _LEVEL_ORDER.get(c.level, 9))) if calls else None
+
+
+def weak_call(call: s.DrugCall) -> bool:
+    """Inferred rather than measured for this pair: it is shown but may not lift an option."""
+    return call.extrapolated or call.evidence_type.value == "computational" or call.checked.basis.value == "seed_review"
 
 
 def calls_by_drug(mutation: s.Mutation) -> dict[str, list[s.DrugCall]]:

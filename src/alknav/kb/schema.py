@@ -34,13 +34,25 @@ class Basis(StrEnum):
     trial_registry = "trial_registry"  # ClinicalTrials.gov or similar registry record
     peer_kb = "peer_kb"  # an open knowledge base (CIViC, CGI, MOAlmanac) row was read
     secondary_review = "secondary_review"  # rests on a review other than the seed
+    news_or_web = "news_or_web"  # rests on a news item, press release or web page (not peer reviewed)
     seed_review = "seed_review"  # rests only on the seed review (Dong & Peng 2025)
     reference_data = "reference_data"  # coordinate / sequence facts from shared/reference
 
 
-class Checked(Strict):
+class CheckedSource(Strict):
+    """One of several sources a fact rests on, with how that source itself was checked."""
+
+    ref: RefId
     basis: Basis
+    passage: str = Field(min_length=3, description="what was read in this source, in own words")
+
+
+class Checked(Strict):
+    basis: Basis = Field(description="the basis of the fact as a whole; with `sources`, one of theirs")
     passage: str = Field(min_length=3, description="what was read, in own words")
+    sources: list[CheckedSource] = Field(
+        default_factory=list,
+        description="a fact resting on several sources (e.g. a paper and a press release) records each here")
 
 
 class Cited(Strict):
@@ -79,7 +91,12 @@ class Reference(Strict):
     title: str
     kind: str = Field(
         default="article",
-        pattern=r"^(article|review|abstract|case_report|label|registry|guideline|preprint|web)$",
+        pattern=r"^(article|review|abstract|case_report|label|registry|regulator|guideline|preprint|news|web"
+                r"|reference_data)$",
+        description="article = journal article; review; abstract = congress abstract; case_report; label = a "
+                    "regulator-approved label or package insert; registry = trial registry record; regulator = "
+                    "regulator notice or database; guideline; preprint; news = news item or press release; "
+                    "web = other web page; reference_data = sequence/coordinate data",
     )
     seed_ref_nos: list[Annotated[int, Field(ge=1, le=61)]] = Field(
         default_factory=list, description="number(s) in the seed review's reference list"
@@ -650,6 +667,25 @@ class Predicate(Strict):
     biopsy_sample_in: list[str] | None = None
     region_in: list[str] | None = None
     no_approved_tki_covers_all_clones: bool | None = None
+    pregnant: bool | None = Field(default=None, description="comorbidity pregnancy or clinical.pregnancy_weeks")
+    breastfeeding: bool | None = None
+    child_pugh_in: list[str] | None = None
+    creatinine_clearance_below: float | None = None
+    heart_rate_below: int | None = None
+    age_at_least: int | None = None
+    medication_class_any: list[str] | None = Field(default=None, description="interaction classes of the "
+                                                                            "concomitant medications")
+    unknown_medication: bool | None = None
+    unknown_comorbidity: bool | None = None
+    unknown_toxicity: bool | None = None
+    alk_diagnosis_any: list[str] | None = Field(
+        default=None, description="ihc_only | fish_only | plasma_only | dna_only | discordant")
+    plausibility_any: list[str] | None = Field(
+        default=None, description="mutation_without_prior_tki | cns_only_without_cns_disease | "
+                                  "response_inconsistent | implausible_duration")
+    current_toxicity_any: list[str] | None = Field(
+        default=None, description="toxicity codes (safety vocabulary) that ended the last regimen")
+    current_toxicity_class_shared: bool | None = None
     candidate_drug_any: list[DrugId] | None = None
     candidate_category_in: list[Category] | None = None
     candidate_generation_in: list[int] | None = None
@@ -664,6 +700,9 @@ class Predicate(Strict):
     candidate_investigational: bool | None = None
     candidate_received_before: bool | None = None
     candidate_is_current_tki: bool | None = None
+    candidate_failed_before: bool | None = Field(
+        default=None, description="a single ALK-directed option whose drug the tumour progressed on")
+    candidate_class_any: list[str] | None = Field(default=None, description="drug classes in the option")
     candidate_continues_current_tki: bool | None = Field(
         default=None, description="the option keeps the ALK TKI the patient is on (alone or combined)")
 

@@ -186,6 +186,12 @@ _REPORT: dict[str, dict[str, str]] = {
 
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
+        "monitoring_why": "before and during {drug} (label): {schedule}",
+        "weak_call": "inferred (seed review only, computation or extrapolation), counted as no data",
+        "how_to_give": "How to give it safely (labels)", "adm_dose": "Dose",
+        "adm_dose_other_region": "Dose elsewhere", "adm_dose_levels": "Dose reduction",
+        "adm_interaction": "Interaction", "adm_population": "Special population", "adm_toxicity": "After toxicity",
+        "adm_monitoring": "Monitor",
         "disclaimer": "alknav is decision support. It summarises cited evidence to support, not replace, the "
                       "judgement of the treating physician and the tumour board.",
         "call_fact": "{clone} with {drug}: {call} ({detail})",
@@ -209,6 +215,11 @@ _TEXT: dict[str, dict[str, str]] = {
         **_REPORT["en"],
     },
     "zh": {
+        "monitoring_why": "{drug}用药前及用药期间（说明书）：{schedule}",
+        "weak_call": "推断所得（仅综述、计算模拟或外推），按无数据处理",
+        "how_to_give": "安全用药要点（说明书）", "adm_dose": "剂量", "adm_dose_other_region": "其他地区剂量",
+        "adm_dose_levels": "减量", "adm_interaction": "相互作用", "adm_population": "特殊人群",
+        "adm_toxicity": "毒性后再用药", "adm_monitoring": "监测",
         "disclaimer": "alknav 为临床决策支持工具，汇总有引文依据的证据，"
                       "用于辅助而非取代主治医师及多学科肿瘤委员会的临床判断。",
         "call_fact": "{clone} 对 {drug}：{call}（{detail}）",

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from alknav.outputs.i18n import t, term
-from alknav.recommend.result import Efficacy, Result
+from alknav.recommend.result import Efficacy, Option, Result
 
 _SEVERITY_STYLE = {"info": "cyan", "caution": "yellow", "warning": "bold yellow", "contraindication": "bold red"}
 
@@ -22,6 +22,26 @@ def efficacy_text(e: Efficacy, lang: str = "en") -> str:
         ci = f" (95% CI {e.ci_low:g}–{high})" if e.ci_low is not None else ""
     who = f", {e.assessor}" if e.assessor not in ("", "NR", "not_applicable") else ""
     return f"{e.endpoint} {value}{ci}{who} — {e.trial}"
+
+
+_ADMIN_ORDER = ("dose", "dose_other_region", "dose_levels", "interaction", "population", "toxicity", "monitoring")
+
+
+def admin_lines(o: Option, lang: str = "en") -> list[str]:
+    """How to give an option safely, one line per label item (dose, reductions, interactions,
+    populations, re-challenge, monitoring), in the order a prescriber needs them."""
+    lines = []
+    for kind in _ADMIN_ORDER:
+        for item in o.administration:
+            if item.kind != kind:
+                continue
+            text = item.text
+            if kind == "monitoring" and item.detail:
+                text = f"{item.text} — {item.detail}"
+            elif kind == "dose_other_region":
+                text = f"{item.text} ({item.detail})"
+            lines.append(f"{t(lang, 'adm_' + kind)}: {text}")
+    return lines
 
 
 def result_view(res: Result, *, top: int = 6, trace: bool = False) -> RenderableType:
@@ -46,6 +66,15 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
                      level,
                      _status(lang, o.availability.status), eff, o.rationale)
     parts.append(opts)
+    admin = Table(title=t(lang, "how_to_give"), expand=True, show_lines=True)
+    admin.add_column(t(lang, "option"))
+    admin.add_column(t(lang, "how_to_give"), overflow="fold")
+    for o in res.options[:3]:
+        lines = admin_lines(o, lang)
+        if lines:
+            admin.add_row(Text(f"{o.rank}. {o.name}", style="bold"), "\n".join(lines))
+    if admin.row_count:
+        parts.append(admin)
     if len(res.options) > top:
         parts.append(Text(f"… {len(res.options) - top} more options in --format json", style="dim"))
     if res.warnings:
@@ -119,6 +148,10 @@ def to_markdown(res: Result, *, top: int = 8) -> str:
         lines.append(f"   - {o.rationale}")
         for e in o.expected_efficacy:
             lines.append(f"   - {efficacy_text(e, lang)} ({e.citation})")
+        adm = admin_lines(o, lang)
+        if adm:
+            lines.append(f"   - **{t(lang, 'how_to_give')}**")
+            lines += [f"     - {x}" for x in adm]
         if o.evidence.citations:
             lines.append(f"   - {t(lang, 'sources')}: {', '.join(o.evidence.citations)}")
     lines.append("")

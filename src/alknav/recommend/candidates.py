@@ -28,8 +28,11 @@ class Candidate:
 def is_trial_agent(kb: KnowledgeBase, drug: s.Drug) -> bool:
     """An ALK-directed agent to offer as a clinical-trial option: not approved for ALK-positive NSCLC,
     and either fourth-generation or backed by ALK mutation calls in the knowledge base (e.g.
-    gilteritinib). Other investigational agents have nothing in the KB to rank them by."""
+    gilteritinib), with at least one open trial recorded. Other investigational agents have nothing in
+    the KB to rank them by."""
     if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
+        return False
+    if not any(t.open for t in drug.active_trials):  # a trial option needs a trial a patient can enter
         return False
     has_alk_calls = drug.id in kb.drugs_with_calls()
     return has_alk_calls or (drug.investigational and drug.generation == 4)

@@ -23,6 +23,7 @@ from alknav.recommend import result as r
 from alknav.recommend.candidates import Candidate, build_candidates
 from alknav.recommend.efficacy import expected_efficacy
 from alknav.recommend.rules import availability, compiled_rules
+from alknav.recommend.safety import OptionSafety, option_safety
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 _CATEGORY_RANK = {"alk_tki": 0, "alk_tki_combination": 1, "chemoimmunotherapy": 2, "chemotherapy": 3,
@@ -36,6 +37,66 @@ class _Scored:
     levels: list[str] = field(default_factory=list)
     facts: list[r.Fact] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    safety: OptionSafety = field(default_factory=OptionSafety)
+    tier: int = 0
+
+
+# Tiers order options before their scores, so that no weight can override a safety invariant:
+# 0 an option with clinical evidence; 1 evidence only preclinical or weaker (it may not outrank
+# clinical evidence); 2 a drug the tumour progressed on, with no curated call that the tumour's
+# mutations re-sensitise it (it is shown, never first).
+def _tier(kb: KnowledgeBase, facts: CaseFacts, item: _Scored) -> int:
+    cand = item.cand
+    if cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs):
+        if not (cand.calls and all(c.resensitises for c in cand.calls)):
+            return 2
+    level_def = next((lv for lv in kb.evidence.levels if lv.id == _level(item)), None)
+    return 0 if level_def is not None and level_def.clinical else 1
+
+
+def _covers_with_clinical_evidence(kb: KnowledgeBase, item: _Scored) -> bool:
+    """An approved, non-trial option whose clinical evidence covers every clone found."""
+    cand = item.cand
+    if cand.category == "clinical_trial" or item.tier != 0:
+        return False
+    if not cand.calls:
+        return cand.category in ("alk_tki", "alk_tki_combination")
+    return all(c.call == "sensitive" and not c.weak and any(b.evidence_type.value == "clinical" for b in c.basis)
+               for c in cand.calls)
+
+
+def _trials_below_covering_option(kb: KnowledgeBase, facts: CaseFacts, kept: list[_Scored]) -> list[_Scored]:
+    """An investigational agent never ranks above an approved option that covers every clone with
+    clinical evidence (after lorlatinib with a compound nothing approved covers, a trial may lead)."""
+    anchor = next((i for i, x in enumerate(kept) if _covers_with_clinical_evidence(kb, x)), None)
+    if anchor is None:
+        return kept
+    above = [x for x in kept[:anchor] if x.cand.category == "clinical_trial"]
+    if not above:
+        return kept
+    rest = [x for x in kept if x not in above]
+    at = rest.index(kept[anchor]) + 1
+    return rest[:at] + above + rest[at:]
+
+
+def _workup_tests(kb: KnowledgeBase, facts: CaseFacts, options: list[r.Option], lang: str) -> list[r.SuggestedTest]:
+    """The work-up every ALK-positive patient needs now, and the label monitoring of the first option."""
+    out = []
+    status = facts.case.current.status.value
+    for item in kb.workup.values():
+        if item.status_in and status not in item.status_in:
+            continue
+        out.append(r.SuggestedTest(test=item.test.zh if lang == "zh" else item.test.en,
+                                   why=item.why.zh if lang == "zh" else item.why.en, citations=_cites(kb, item.refs)))
+    if options:
+        top = options[0]
+        for adm in top.administration:
+            if adm.kind != "monitoring":
+                continue
+            drug = kb.drugs[adm.drug].name_zh if lang == "zh" else kb.drugs[adm.drug].inn
+            why = t(lang, "monitoring_why", drug=drug, schedule=adm.detail)
+            out.append(r.SuggestedTest(test=adm.text, why=why, citations=adm.citations))
+    return out
 
 
 def _cites(kb: KnowledgeBase, refs: list[str]) -> list[str]:
@@ -52,6 +113,10 @@ def _fill(text: str, facts: CaseFacts, kb: KnowledgeBase, option: str = "") -> s
     """Rule messages may name case details: {unrecognized} {clones} {current_tki} {option}."""
     values = {
         "unrecognized": "; ".join(f"'{a.input}' ({a.reason})" for a in facts.alterations if not a.recognized),
+        "unknown_medications": ", ".join(m.name for m in facts.medications if not m.classes),
+        "unknown_comorbidities": ", ".join(facts.unknown_comorbidities),
+        "unknown_toxicities": ", ".join(t.raw for t in facts.toxicities if t.code is None),
+        "current_toxicity": facts.current_toxicity.raw if facts.current_toxicity else "",
         "clones": ", ".join(c.label for c in facts.clones),
         "current_tki": kb.drugs[facts.current_tki].inn if facts.current_tki else "",
         "option": option,
@@ -70,6 +135,8 @@ def _call_fact(kb: KnowledgeBase, call: CloneCall, drug: str, lang: str) -> r.Fa
             detail += ", " + (t(lang, "ic50_vs", ic50=ic50, wt=f"{basis.ic50_wt_nm:g}") if basis.ic50_wt_nm
                               else t(lang, "ic50", ic50=ic50))
         parts.append(detail)
+    if call.weak:  # shown, but it lifted nothing: say why
+        parts.append(t(lang, "weak_call"))
     name = kb.drugs[drug].name_zh if lang == "zh" else kb.drugs[drug].inn
     text = t(lang, "call_fact", clone=call.clone.label, drug=name, call=t(lang, call.call),
              detail="; ".join(parts) or t(lang, "no_data"))
@@ -144,11 +211,25 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
                                      citations=_cites(kb, rule.refs)))
         for call in cand.calls:
             item.facts.append(_call_fact(kb, call, cand.drugs[-1], lang))
+        item.safety = option_safety(kb, facts, cand.drugs, name, lang, lambda refs: _cites(kb, refs))
+        item.score += item.safety.score
+        item.facts.extend(item.safety.facts)
+        item.excluded.extend(f.text for f in item.safety.excluded)
+        for note in item.safety.warnings:
+            key = f"{note.code}:{note.message}"
+            if key not in warnings:
+                warnings[key] = r.Warning(code=note.code, severity=note.severity, message=note.message,
+                                          option=name, citations=note.citations)
 
     kept = [x for x in scored if not x.excluded]
-    kept.sort(key=lambda x: (-x.score, _LEVEL_RANK.get(_level(x), 9), _CATEGORY_RANK.get(x.cand.category, 9),
-                             x.cand.key))
+    for x in kept:
+        x.tier = _tier(kb, facts, x)
+    kept.sort(key=lambda x: (x.tier, -x.score, _LEVEL_RANK.get(_level(x), 9),
+                             _CATEGORY_RANK.get(x.cand.category, 9), x.cand.key))
+    kept = _trials_below_covering_option(kb, facts, kept)
     options = [_option(kb, facts, x, rank, lang) for rank, x in enumerate(kept, start=1)]
+    for note in _workup_tests(kb, facts, options, lang):
+        tests.setdefault(note.test, note)
     for above, option in pairwise(options):  # equal footing is shown, not hidden
         option.tied = (option.score, option.evidence.level) == (above.score, above.evidence.level)
     return r.Result(
@@ -159,7 +240,8 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         warnings=list(warnings.values()),
         suggested_tests=list(tests.values()),
         interpretation=_interpretation(facts, kb),
-        excluded=[r.Excluded(name=x.cand.name(lang), drugs=x.cand.drugs, reasons=x.excluded)
+        excluded=[r.Excluded(name=x.cand.name(lang), drugs=x.cand.drugs, reasons=list(dict.fromkeys(x.excluded)),
+                             citations=list(dict.fromkeys(c for f in x.facts for c in f.citations)))
                   for x in scored if x.excluded],
         trace=trace,
         language=lang,
@@ -175,12 +257,9 @@ def _call_level(cand: Candidate) -> str:
 
 
 def _level(item: _Scored) -> str:
-    """The option's evidence level: the strongest rule that supports it. When the option must act on
-    an ALK mutation for which the knowledge base holds no call for its drug, nothing supports it
-    against that clone, so the level is E whatever else fired. (The calls' own levels are shown
-    beside each clone; a preclinical call does not lower a clinical sequencing rule.)"""
-    if item.cand.calls and any(not c.basis for c in item.cand.calls):
-        return "E"
+    """The option's evidence level: the strongest rule that supports it. A clone without a call is
+    'no data': it neither lowers nor raises the level (the calls' own levels are shown beside each
+    clone; a preclinical call does not lower a clinical sequencing rule)."""
     if item.levels:
         return min(item.levels, key=lambda lv: _LEVEL_RANK.get(lv, 9))
     if item.cand.regimen is not None:
@@ -227,6 +306,7 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang:
         availability=r.Availability(region=facts.region, status=status, detail=detail),
         score=item.score, rationale_facts=item.facts, expected_efficacy=efficacy,
         clone_calls={c.clone.label: c.call for c in cand.calls},
+        administration=item.safety.items,
     )
 
 

@@ -45,6 +45,17 @@ class Fact(Out):
     citations: list[str] = Field(default_factory=list)
 
 
+class AdminItem(Out):
+    """One thing a prescriber must set up, from the label (dose, monitoring, interaction, ...)."""
+
+    drug: str
+    kind: str  # dose | dose_other_region | dose_levels | monitoring | interaction | population | toxicity
+    text: str
+    detail: str = ""  # schedule (monitoring), action (interaction, population), re-challenge (toxicity)
+    code: str = ""
+    citations: list[str] = Field(default_factory=list)
+
+
 class Option(Out):
     rank: int
     name: str
@@ -58,6 +69,9 @@ class Option(Out):
     rationale_facts: list[Fact] = Field(default_factory=list)
     expected_efficacy: list[Efficacy] = Field(default_factory=list)
     clone_calls: dict[str, str] = Field(default_factory=dict, description="ALK clone -> call for this option")
+    administration: list[AdminItem] = Field(
+        default_factory=list, description="how to give it safely: dose, dose levels, monitoring, interactions, "
+                                          "special populations, re-challenge after toxicity (from the labels)")
 
 
 class Warning(Out):
@@ -85,6 +99,7 @@ class Excluded(Out):
     name: str
     drugs: list[str]
     reasons: list[str]
+    citations: list[str] = Field(default_factory=list)
 
 
 class Result(Out):

@@ -44,12 +44,13 @@ def _cns_level(drug: s.Drug) -> str:
 
 
 def _no_tki_covers(facts: CaseFacts, kb: KnowledgeBase) -> bool:
+    """Every approved ALK TKI is called resistant to at least one clone. A clone without data is
+    not evidence of resistance, so it never makes this true on its own."""
     if not facts.clones:
         return False
     for drug in kb.drugs.values():
         if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
-            cov = coverage([clone_call(c, drug.id) for c in facts.clones])
-            if cov in ("all_sensitive", "some_intermediate"):
+            if coverage([clone_call(c, drug.id) for c in facts.clones]) != "some_resistant":
                 return False
     return True
 
@@ -85,6 +86,23 @@ CASE_TESTS: dict[str, CaseTest] = {
     "biopsy_sample_in": lambda v, f, kb: f.case.current.biopsy is not None and f.case.current.biopsy.sample in v,
     "region_in": lambda v, f, kb: f.region in v,
     "no_approved_tki_covers_all_clones": lambda v, f, kb: _no_tki_covers(f, kb) == v,
+    "pregnant": lambda v, f, kb: f.pregnant == v,
+    "breastfeeding": lambda v, f, kb: f.breastfeeding == v,
+    "child_pugh_in": lambda v, f, kb: f.case.clinical.child_pugh is not None and f.case.clinical.child_pugh.value in v,
+    "creatinine_clearance_below": lambda v, f, kb: f.case.clinical.creatinine_clearance is not None
+    and f.case.clinical.creatinine_clearance < v,
+    "heart_rate_below": lambda v, f, kb: f.case.clinical.heart_rate is not None and f.case.clinical.heart_rate < v,
+    "age_at_least": lambda v, f, kb: f.case.patient.age is not None and f.case.patient.age >= v,
+    "medication_class_any": lambda v, f, kb: bool(set(v) & f.medication_classes),
+    "unknown_medication": lambda v, f, kb: any(not m.classes for m in f.medications) == v,
+    "unknown_comorbidity": lambda v, f, kb: bool(f.unknown_comorbidities) == v,
+    "unknown_toxicity": lambda v, f, kb: any(t.code is None for t in f.toxicities) == v,
+    "alk_diagnosis_any": lambda v, f, kb: bool(set(v) & f.alk_diagnosis),
+    "plausibility_any": lambda v, f, kb: bool(set(v) & f.plausibility),
+    "current_toxicity_any": lambda v, f, kb: f.current_toxicity is not None and f.current_toxicity.code in v,
+    "current_toxicity_class_shared": lambda v, f, kb: (
+        f.current_toxicity is not None and f.current_toxicity.code is not None
+        and kb.toxicity_codes[f.current_toxicity.code].class_shared) == v,
 }
 
 _EVIDENCE_RANK = {"clinical": 0, "preclinical": 1, "computational": 2}
@@ -110,6 +128,9 @@ CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_received_before": lambda v, c, f, kb: (
         any(d in f.prior_tkis for d in c.drugs) and c.category in ("alk_tki", "clinical_trial")) == v,
     "candidate_is_current_tki": lambda v, c, f, kb: (c.drugs == [f.current_tki]) == v,
+    "candidate_failed_before": lambda v, c, f, kb: (
+        c.category in ("alk_tki", "clinical_trial") and any(d in f.failed_drugs for d in c.drugs)) == v,
+    "candidate_class_any": lambda v, c, f, kb: any(kb.drugs[d].drug_class.value in v for d in c.drugs),
     "candidate_continues_current_tki": lambda v, c, f, kb: (f.current_tki is not None and f.current_tki in c.drugs
                                                             and c.category != "clinical_trial") == v,
 }

@@ -1,0 +1,181 @@
+"""How to give each option safely, selected from the label data (knowledge/safety, medicines.yaml).
+
+For one option and one case this returns the label items that apply (dose for the region, dose
+levels, monitoring, interactions with the patient's medicines, special populations, what earlier
+toxicity means for re-challenge) and what they do to the option: exclude it (a contraindication,
+a toxicity that forbids re-challenge), lower it (the label says avoid), or warn. The clinical
+content is all data; this module only matches and renders it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from alknav.interpret.facts import CaseFacts
+from alknav.kb import schema as s
+from alknav.kb.loader import KnowledgeBase
+from alknav.recommend import result as r
+
+Cites = Callable[[list[str]], list[str]]  # reference ids -> citation strings
+
+# How much a label finding moves an option. An order of options, not a probability: "avoid" must
+# put a drug below an equivalent one without the problem; a dose change only breaks ties.
+_ACTION_SCORE = {s.Action.avoid: -35, s.Action.reduce_dose: -5, s.Action.no_data: -5}
+_ACTION_SEVERITY = {s.Action.contraindicated: "contraindication", s.Action.avoid: "warning",
+                    s.Action.reduce_dose: "caution", s.Action.monitor: "caution", s.Action.caution: "caution",
+                    s.Action.no_data: "caution", s.Action.no_adjustment: "info"}
+# A population finding is reported under the warning code a clinician looks for.
+_POPULATION_CODE = {"child_pugh_in": "hepatic_impairment", "creatinine_clearance_below": "renal_impairment",
+                    "pregnancy": "pregnancy", "breastfeeding": "breastfeeding", "age_at_least": "elderly",
+                    "heart_rate_below": "bradycardia", "ecog_at_least": "poor_performance_status"}
+_ASSUMED_GRADE = 3  # a toxicity that stopped a drug, written without a grade: read as severe
+
+
+@dataclass
+class SafetyNote:
+    code: str
+    severity: str
+    message: str
+    citations: list[str]
+
+
+@dataclass
+class OptionSafety:
+    items: list[r.AdminItem] = field(default_factory=list)
+    excluded: list[r.Fact] = field(default_factory=list)
+    score: int = 0
+    facts: list[r.Fact] = field(default_factory=list)
+    warnings: list[SafetyNote] = field(default_factory=list)
+
+
+def _text(lang: str, value: s.Lang) -> str:
+    return value.zh if lang == "zh" else value.en
+
+
+def _population_applies(when: s.PopulationWhen, facts: CaseFacts) -> bool:
+    case = facts.case
+    c = case.clinical
+    checks: list[bool] = []
+    if when.child_pugh_in is not None:
+        checks.append(c.child_pugh is not None and c.child_pugh.value in when.child_pugh_in)
+    if when.creatinine_clearance_below is not None:
+        checks.append(c.creatinine_clearance is not None and c.creatinine_clearance < when.creatinine_clearance_below)
+    if when.pregnancy is not None:
+        checks.append(facts.pregnant == when.pregnancy)
+    if when.breastfeeding is not None:
+        checks.append(facts.breastfeeding == when.breastfeeding)
+    if when.sex_in is not None:
+        checks.append(case.patient.sex is not None and case.patient.sex.value in when.sex_in)
+    if when.age_at_least is not None:
+        checks.append(case.patient.age is not None and case.patient.age >= when.age_at_least)
+    if when.ecog_at_least is not None:
+        checks.append(case.patient.ecog is not None and case.patient.ecog >= when.ecog_at_least)
+    if when.heart_rate_below is not None:
+        checks.append(c.heart_rate is not None and c.heart_rate < when.heart_rate_below)
+    if when.comorbidity_any is not None:
+        checks.append(bool(set(when.comorbidity_any) & facts.comorbidities))
+    return bool(checks) and all(checks)
+
+
+def _population_code(when: s.PopulationWhen) -> str:
+    for key in _POPULATION_CODE:
+        if getattr(when, key) is not None:
+            return _POPULATION_CODE[key]
+    words = when.comorbidity_any or []
+    return words[0] if words else "special_population"
+
+
+def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], option_name: str, lang: str,
+                  cites: Cites, *, top: bool = False) -> OptionSafety:
+    """The label items for every drug of one option, and their effect on it."""
+    out = OptionSafety()
+    region = facts.region
+    meds_by_class: dict[str, list[str]] = {}
+    for med in facts.medications:
+        for cls in med.classes:
+            meds_by_class.setdefault(cls, []).append(med.name)
+    for drug_id in drugs:
+        label = kb.safety.get(drug_id)
+        drug = kb.drugs[drug_id]
+        name = drug.name_zh if lang == "zh" else drug.inn
+        if label is None:
+            continue
+        doses = [d for d in label.doses if s.Region(region) in d.regions]
+        for dose in doses or label.doses:
+            where = "" if doses else " (" + ", ".join(x.value for x in dose.regions) + ")"
+            out.items.append(r.AdminItem(drug=drug_id, kind="dose", text=_text(lang, dose.text) + where,
+                                         citations=cites(dose.refs)))
+        for dose in label.doses:  # the other regions' doses, when they differ (e.g. Japan)
+            if doses and dose not in doses and _text("en", dose.text) not in {_text("en", d.text) for d in doses}:
+                out.items.append(r.AdminItem(drug=drug_id, kind="dose_other_region",
+                                             text=_text(lang, dose.text),
+                                             detail=", ".join(x.value for x in dose.regions),
+                                             citations=cites(dose.refs)))
+        if label.dose_levels is not None:
+            out.items.append(r.AdminItem(drug=drug_id, kind="dose_levels", text=_text(lang, label.dose_levels.text),
+                                         citations=cites(label.dose_levels.refs)))
+        for mon in label.monitoring:
+            out.items.append(r.AdminItem(drug=drug_id, kind="monitoring", code=mon.id, text=_text(lang, mon.test),
+                                         detail=_text(lang, mon.schedule), citations=cites(mon.refs)))
+        for inter in label.interactions:
+            names = meds_by_class.get(inter.interaction_class)
+            if not names:
+                continue
+            cls_name = _text(lang, kb.interaction_classes[inter.interaction_class].name)
+            message = f"{name}: {_text(lang, inter.message)} ({', '.join(names)}: {cls_name})"
+            citations = cites(inter.refs)
+            out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
+                                         text=message, detail=inter.action.value, citations=citations))
+            out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}",
+                                           _ACTION_SEVERITY[inter.action], message, citations))
+            _apply(out, inter.action, message, citations)
+        for pop in label.populations:
+            if not _population_applies(pop.when, facts):
+                continue
+            message = f"{name}: {_text(lang, pop.message)}"
+            citations = cites(pop.refs)
+            out.items.append(r.AdminItem(drug=drug_id, kind="population", code=pop.id, text=message,
+                                         detail=pop.action.value, citations=citations))
+            if pop.action is not s.Action.no_adjustment:
+                out.warnings.append(SafetyNote(_population_code(pop.when), _ACTION_SEVERITY[pop.action], message,
+                                               citations))
+            _apply(out, pop.action, message, citations)
+        _toxicity_items(kb, facts, label, drug_id, name, lang, cites, out)
+    return out
+
+
+def _apply(out: OptionSafety, action: s.Action, message: str, citations: list[str]) -> None:
+    if action is s.Action.contraindicated:
+        out.excluded.append(r.Fact(text=message, citations=citations))
+    else:
+        delta = _ACTION_SCORE.get(action, 0)
+        out.score += delta
+        if delta:
+            out.facts.append(r.Fact(text=message, citations=citations))
+
+
+def _toxicity_items(kb: KnowledgeBase, facts: CaseFacts, label: s.DrugSafety, drug_id: str, name: str, lang: str,
+                    cites: Cites, out: OptionSafety) -> None:
+    """Earlier toxicity on this drug: forbidden re-challenge excludes it; otherwise the label's
+    dose-modification advice is shown."""
+    for tox in facts.toxicities:
+        if tox.code is None or drug_id not in tox.drugs:
+            continue
+        grade = tox.grade or _ASSUMED_GRADE
+        advice = [a for a in label.toxicities if a.toxicity == tox.code and a.min_grade <= grade]
+        if not advice:
+            continue
+        worst = max(advice, key=lambda a: a.min_grade)
+        message = f"{name}: {_text(lang, worst.message)} ({tox.raw})"
+        citations = cites(worst.refs)
+        out.items.append(r.AdminItem(drug=drug_id, kind="toxicity", code=tox.code, text=message,
+                                     detail=worst.rechallenge.value, citations=citations))
+        if worst.rechallenge is s.Rechallenge.forbidden:
+            out.excluded.append(r.Fact(text=message, citations=citations))
+            out.warnings.append(SafetyNote("toxicity_no_rechallenge", "contraindication", message, citations))
+        elif worst.rechallenge is s.Rechallenge.reduced_dose:
+            levels = _text(lang, label.dose_levels.text) if label.dose_levels else ""
+            text = message + (f" — {levels}" if levels else "")
+            out.warnings.append(SafetyNote("toxicity_dose_modification", "caution", text,
+                                           citations + (cites(label.dose_levels.refs) if label.dose_levels else [])))
