@@ -242,8 +242,25 @@ def _other_gene(inp: str, gene: str, rest: str, kb: KnowledgeBase) -> Alteration
         change = _protein_change(rest)
     except _Unreadable as exc:
         return Alteration(inp, gene, None, "unknown", False, reason=str(exc))
+    problem = _residue_problem(gene, change, kb)
+    if problem:
+        return Alteration(inp, gene, None, "unknown", False, reason=problem)
     kind = "bypass_mutation" if gene in _mechanism_genes(kb) else "other_mutation"
     return Alteration(inp, gene, f"{gene} p.{change}", kind, True, components=[change])
+
+
+def _residue_problem(gene: str, change: str, kb: KnowledgeBase) -> str | None:
+    """A residue the protein does not have, or an ALK mutation written against the fusion partner."""
+    info = kb.genes.get(gene)
+    number = re.search(r"\d+", change)
+    if info is None or number is None:
+        return None
+    partner = gene in {p.gene for p in kb.fusions.partners}
+    if partner and change in kb.mutations:
+        return f"{change} is an ALK residue written against the fusion partner {gene}; write ALK {change}"
+    if int(number.group(0)) > info.protein_length:
+        return f"{gene} has {info.protein_length} residues; there is no residue {number.group(0)}"
+    return None
 
 
 def parse_alteration(item: Any, kb: KnowledgeBase) -> Alteration:

@@ -60,6 +60,7 @@ class KnowledgeBase:
     comorbidity_codes: dict[str, s.VocabCode] = field(default_factory=dict)
     interaction_classes: dict[str, s.InteractionClass] = field(default_factory=dict)
     medicines: dict[str, s.Medicine] = field(default_factory=dict)
+    genes: dict[str, s.Gene] = field(default_factory=dict)
     raw: dict[str, list[RawFile]] = field(repr=False, default_factory=dict)
     drug_index: dict[str, str] = field(repr=False, default_factory=dict)
     mutation_index: dict[frozenset[str], str] = field(repr=False, default_factory=dict)
@@ -93,6 +94,7 @@ _KINDS: dict[str, type[BaseModel]] = {
     "rules": s.RuleFile,
     "safety": s.SafetyFile,
     "medicines": s.MedicineFile,
+    "genes": s.GeneFile,
 }
 
 
@@ -216,6 +218,7 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         comorbidity_codes=_collect(loaded, "safety", "comorbidity_codes", issues),
         interaction_classes=_collect(loaded, "medicines", "interaction_classes", issues),
         medicines=_collect(loaded, "medicines", "medicines", issues),
+        genes=_collect(loaded, "genes", "genes", issues),
         raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
     )
     issues.extend(cross_check(kb))

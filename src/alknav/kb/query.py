@@ -18,8 +18,19 @@ _THREE = re.compile("|".join(THREE_TO_ONE))
 _LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 
 
-def cite(kb: KnowledgeBase, ref_id: str) -> str:
-    """'doi:10.x/y' (or pmid:/nct:/url) for one reference id."""
+# How a citation names a source that is not a journal article ("news: https://...").
+SOURCE_KIND_LABELS = {
+    "review": "review", "abstract": "congress abstract", "case_report": "case report", "label": "label",
+    "registry": "registry", "regulator": "regulator", "guideline": "guideline", "preprint": "preprint",
+    "news": "news", "web": "web page", "reference_data": "reference data",
+}
+# Strongest first: what a clinician should see first when a fact cites several sources.
+SOURCE_STRENGTH = ("label", "regulator", "article", "guideline", "abstract", "registry", "review", "case_report",
+                   "preprint", "reference_data", "web", "news")
+
+
+def locator(kb: KnowledgeBase, ref_id: str) -> str:
+    """'doi:10.x/y' (or pmid:/nct:/url) for one reference id, the most durable locator first."""
     ref = kb.references[ref_id]
     if ref.doi:
         return f"doi:{ref.doi}"
@@ -28,6 +39,35 @@ def cite(kb: KnowledgeBase, ref_id: str) -> str:
     if ref.nct:
         return f"nct:{ref.nct}"
     return ref.url or ref_id
+
+
+def cite(kb: KnowledgeBase, ref_id: str) -> str:
+    """The locator of one reference, prefixed by its source kind unless it is a journal article:
+    'doi:10.x/y', 'review: doi:10.x/y', 'news: https://...', 'web page: https://...'."""
+    label = SOURCE_KIND_LABELS.get(kb.references[ref_id].kind)
+    return f"{label}: {locator(kb, ref_id)}" if label else locator(kb, ref_id)
+
+
+def split_cite(text: str) -> tuple[str, str]:
+    """'news: https://x' -> ('news', 'https://x'); 'doi:10.1/x' -> ('', 'doi:10.1/x')."""
+    for label in SOURCE_KIND_LABELS.values():
+        if text.startswith(label + ": "):
+            return label, text[len(label) + 2:]
+    return "", text
+
+
+def by_strength(kb: KnowledgeBase, refs: list[str]) -> list[str]:
+    """Reference ids strongest source first (label, regulator, article, ...; news last), stable otherwise."""
+    rank = {kind: i for i, kind in enumerate(SOURCE_STRENGTH)}
+
+    def key(ref_id: str) -> tuple[int, int]:
+        ref = kb.references.get(ref_id)
+        if ref is None:
+            return (len(rank), 0)
+        depth = {"full_text": 0, "label": 0, "registry": 0, "abstract": 1, "title_only": 2, "not_read": 3}
+        return (rank.get(ref.kind, len(rank)), depth.get(ref.read.value, 3))
+
+    return sorted(refs, key=key)
 
 
 def short_ref(kb: KnowledgeBase, ref_id: str) -> str:
@@ -161,7 +201,7 @@ def export_document(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def _cites(kb: KnowledgeBase, refs: list[str]) -> str:
-    return ";".join(cite(kb, r) for r in refs)
+    return ";".join(cite(kb, r) for r in by_strength(kb, refs))
 
 
 def export_tables(kb: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
@@ -189,7 +229,7 @@ def export_tables(kb: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
     ]
     references = [
         {"id": r.id, "doi": r.doi, "pmid": r.pmid, "first_author": r.first_author, "year": r.year,
-         "journal": r.journal, "title": r.title, "seed_ref_nos": ";".join(map(str, r.seed_ref_nos)),
+         "journal": r.journal, "title": r.title, "kind": r.kind, "seed_ref_nos": ";".join(map(str, r.seed_ref_nos)),
          "read": r.read.value}
         for r in kb.references.values()
     ]

@@ -878,3 +878,18 @@ class Medicine(Cited):
 class MedicineFile(Strict):
     interaction_classes: list[InteractionClass] = Field(default_factory=list)
     medicines: list[Medicine] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- genes
+
+
+class Gene(Cited):
+    """A gene alknav may name in an alteration: its protein length bounds plausible residues."""
+
+    id: Identifier = Field(description="HGNC symbol")
+    protein_length: int = Field(ge=1, le=40000)
+    uniprot: str = Field(pattern=r"^[A-Z0-9]{6,10}$")
+
+
+class GeneFile(Strict):
+    genes: list[Gene]

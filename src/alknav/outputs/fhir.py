@@ -35,6 +35,7 @@ from alknav.errors import AlknavError
 from alknav.inputs.alterations import parse_alteration
 from alknav.inputs.case_model import Case
 from alknav.kb.loader import KnowledgeBase
+from alknav.kb.query import split_cite
 from alknav.recommend.result import Option, Result
 
 IG = "http://hl7.org/fhir/uv/genomics-reporting"
@@ -257,8 +258,11 @@ def _medication(drug: str, kb: KnowledgeBase) -> dict[str, Any]:
     return _component(LOINC, "51963-7", "Medication assessed [ID]", valueCodeableConcept=value)
 
 
-def _citation(cite: str) -> dict[str, Any]:
-    artifact: dict[str, Any] = {"type": "citation", "citation": cite}
+def _citation(text: str) -> dict[str, Any]:
+    kind, cite = split_cite(text)
+    artifact: dict[str, Any] = {"type": "citation", "citation": text}
+    if kind:
+        artifact["label"] = kind
     if cite.startswith("doi:"):
         artifact["url"] = f"https://doi.org/{cite[4:]}"
     elif cite.startswith("pmid:"):

@@ -293,6 +293,8 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang:
         citations += [c for c in _cites(kb, cand.regimen.refs) if c not in citations]
     elif cand.category == "clinical_trial":  # the agent's own record (development status, sources)
         citations += [c for d in cand.drugs for c in _cites(kb, kb.drugs[d].refs) if c not in citations]
+    if not citations:  # nothing fired for or against it: cite the drugs' own records
+        citations = [c for d in cand.drugs for c in _cites(kb, kb.drugs[d].refs)]
     efficacy = expected_efficacy(kb, cand, facts)
     citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
     end = t(lang, "sentence_end")

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from alknav.inputs.case_model import Case
 from alknav.kb.loader import KnowledgeBase
+from alknav.kb.query import split_cite
 from alknav.outputs.i18n import t
 from alknav.outputs.report.figures import CSS_FONT_STACK, all_figures
 from alknav.outputs.report.view import build_view
@@ -42,5 +43,5 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, *, generated: str
         return t(lang, key, **{k: str(v) for k, v in values.items()})
 
     template = _environment().get_template("report.html.j2")
-    return template.render(v=view, t=tr, font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
+    return template.render(v=view, t=tr, split_cite=split_cite, font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))
