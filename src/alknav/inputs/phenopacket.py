@@ -55,6 +55,9 @@ def case_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> 
     unmapped: list[str] = []
     patient: dict[str, Any] = {}
     if pp.HasField("subject"):
+        if pp.subject.HasField("vital_status") and pp.subject.vital_status.status == 2:  # DECEASED
+            raise CaseError("subject.vitalStatus", f"{source}: the subject is recorded as deceased; there is no "
+                                                   "next treatment to recommend")
         sex = {1: "F", 2: "M", 3: "other"}.get(pp.subject.sex)
         if sex:
             patient["sex"] = sex
@@ -65,6 +68,9 @@ def case_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> 
     diagnosis: dict[str, Any] = {}
     for disease in pp.diseases:
         label = disease.term.label.lower()
+        if disease.excluded:  # a disease ruled out is not a diagnosis
+            unmapped.append(f"disease '{disease.term.label}' marked excluded (ruled out): not used")
+            continue
         if "lung" not in label and "nsclc" not in label:
             unmapped.append(f"disease '{disease.term.label}'")
             continue
@@ -78,6 +84,10 @@ def case_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> 
     fusion: str | None = None
     for interp in pp.interpretations:
         for gi in interp.diagnosis.genomic_interpretations:
+            status = gi.interpretation_status  # 1 REJECTED, 2 CANDIDATE, 3 CONTRIBUTORY, 4 CAUSATIVE
+            if status == 1:
+                unmapped.append(f"genomic interpretation of '{gi.subject_or_biosample_id}' marked REJECTED: not used")
+                continue
             if not gi.HasField("variant_interpretation"):
                 unmapped.append(f"genomic interpretation of '{gi.subject_or_biosample_id}' without a variant")
                 continue

@@ -249,8 +249,10 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
     with tempfile.TemporaryDirectory(prefix="alknav-upload-") as tmp:
         path = Path(tmp) / safe
         path.write_bytes(data)
+        # A fusion file must itself show the ALK fusion (as on the CLI); a VCF cannot, so there the
+        # form's ALK-positive diagnosis stands in for it.
         inputs = Inputs(vcf=[path] if kind == "vcf" else [], fusions=[path] if kind == "fusions" else [],
-                        alk_positive=True)
+                        alk_positive=kind == "vcf")
         cases = build_cases(inputs, kb, only=sample)
     if not cases:
         from alknav.errors import CaseError
