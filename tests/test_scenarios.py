@@ -45,6 +45,14 @@ def check(result: Result, expect: dict[str, Any]) -> list[str]:
         hit = [o.rank for o in options if _drugset(o.drugs) == _drugset(drugs) and o.rank <= 3]
         if hit:
             problems.append(f"{drugs} ranked {hit[0]} but must not be in the top 3")
+    for drugs in expect.get("never_first", []):
+        if top is not None and _drugset(top.drugs) == _drugset(drugs):
+            problems.append(f"{drugs} ranked first but must never be first")
+    if expect.get("top_monitoring_mention") and top is not None:
+        monitoring = " | ".join(f"{a.text} {a.detail}".lower() for a in top.administration if a.kind == "monitoring")
+        for word in expect["top_monitoring_mention"]:
+            if word.lower() not in monitoring:
+                problems.append(f"rank 1 monitoring does not mention '{word}' (have: {monitoring or 'none'})")
     for drug in expect.get("trial_only", []):
         for o in options:
             if drug in o.drugs and o.category != "clinical_trial":
@@ -94,6 +102,8 @@ def test_check_can_fail(kb: KnowledgeBase) -> None:
     assert check(result, {"top_any_of": [["crizotinib"]]})
     assert check(result, {"warnings": ["pregnancy"]})
     assert check(result, {"excludes": [result.options[0].drugs]})
+    assert check(result, {"never_first": [result.options[0].drugs]})
+    assert check(result, {"top_monitoring_mention": ["no such monitoring word"]})
 
 
 def test_every_rule_is_exercised_by_a_scenario(kb: KnowledgeBase) -> None:

@@ -401,7 +401,9 @@ def alk_diagnosis_caveats(case: Case) -> set[str]:
 
     pos_kinds = {kind(m) for m, _ in positive}
     neg_kinds = {kind(m) for m, _ in negative}
-    if pos_kinds == {"dna"} and neg_kinds & {"rna", "ihc"}:
+    intergenic = any("intergenic" in (t.detail or "").lower() for t in alk.tests) or \
+        (alk.fusion or "").strip().lower() in ("alk rearrangement", "alk fusion", "rearrangement")
+    if pos_kinds == {"dna"} and (neg_kinds & {"rna", "ihc"} or intergenic):
         out.add("dna_only")
     elif neg_kinds:
         out.add("discordant")

@@ -666,7 +666,10 @@ class Predicate(Strict):
     first_tki_progressed_within_months: float | None = None
     biopsy_sample_in: list[str] | None = None
     region_in: list[str] | None = None
-    no_approved_tki_covers_all_clones: bool | None = None
+    no_approved_tki_covers_all_clones: bool | None = Field(
+        default=None, description="every approved ALK TKI is called resistant to at least one clone")
+    no_approved_tki_known_to_cover: bool | None = Field(
+        default=None, description="no approved ALK TKI has curated calls covering every clone (unknown counts)")
     pregnant: bool | None = Field(default=None, description="comorbidity pregnancy or clinical.pregnancy_weeks")
     breastfeeding: bool | None = None
     child_pugh_in: list[str] | None = None

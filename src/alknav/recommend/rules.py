@@ -55,6 +55,14 @@ def _no_tki_covers(facts: CaseFacts, kb: KnowledgeBase) -> bool:
     return True
 
 
+def _none_known_to_cover(facts: CaseFacts, kb: KnowledgeBase) -> bool:
+    """No approved ALK TKI is known (curated, not inferred) to cover every clone found."""
+    if not facts.clones:
+        return False
+    return not any(coverage([clone_call(c, d.id) for c in facts.clones]) in ("all_sensitive", "some_intermediate")
+                   for d in kb.drugs.values() if d.drug_class is s.DrugClass.alk_tki and not d.investigational)
+
+
 CASE_TESTS: dict[str, CaseTest] = {
     "status_in": lambda v, f, kb: f.case.current.status.value in v,
     "line": lambda v, f, kb: f.line == v,
@@ -86,6 +94,7 @@ CASE_TESTS: dict[str, CaseTest] = {
     "biopsy_sample_in": lambda v, f, kb: f.case.current.biopsy is not None and f.case.current.biopsy.sample in v,
     "region_in": lambda v, f, kb: f.region in v,
     "no_approved_tki_covers_all_clones": lambda v, f, kb: _no_tki_covers(f, kb) == v,
+    "no_approved_tki_known_to_cover": lambda v, f, kb: _none_known_to_cover(f, kb) == v,
     "pregnant": lambda v, f, kb: f.pregnant == v,
     "breastfeeding": lambda v, f, kb: f.breastfeeding == v,
     "child_pugh_in": lambda v, f, kb: f.case.clinical.child_pugh is not None and f.case.clinical.child_pugh.value in v,

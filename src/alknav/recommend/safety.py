@@ -20,8 +20,9 @@ from alknav.recommend import result as r
 Cites = Callable[[list[str]], list[str]]  # reference ids -> citation strings
 
 # How much a label finding moves an option. An order of options, not a probability: "avoid" must
-# put a drug below an equivalent one without the problem; a dose change only breaks ties.
-_ACTION_SCORE = {s.Action.avoid: -35, s.Action.reduce_dose: -5, s.Action.no_data: -5}
+# put a drug below an equivalent one without the problem; a dose change only breaks ties; a label
+# with no dose for this population ranks below one that states a safe dose.
+_ACTION_SCORE = {s.Action.avoid: -35, s.Action.reduce_dose: -5, s.Action.no_data: -15}
 _ACTION_SEVERITY = {s.Action.contraindicated: "contraindication", s.Action.avoid: "warning",
                     s.Action.reduce_dose: "caution", s.Action.monitor: "caution", s.Action.caution: "caution",
                     s.Action.no_data: "caution", s.Action.no_adjustment: "info"}
