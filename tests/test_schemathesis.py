@@ -129,7 +129,10 @@ def test_drawn_cases_never_answer_5xx(service: tuple[Any, str, TestClient]) -> N
         assert put.status_code in (200, 422), put.text
         if put.status_code == 200:
             stored = client.get(f"/api/v1/cases/{case_id}/recommendation{query}", headers=auth)
-            assert stored.status_code == 200, stored.text
+            # a case the store accepts may still be refused by the engine's history checks; then
+            # the direct answer must be the same refusal
+            assert stored.status_code in (200, 422), stored.text
+            assert stored.status_code == direct.status_code
             assert stored.json() == direct.json()
 
     run()
