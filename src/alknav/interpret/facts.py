@@ -10,8 +10,8 @@ from alknav.errors import CaseError, LookupFailed
 from alknav.inputs.alterations import Alteration, parse_alteration
 from alknav.inputs.case_model import Case
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
 from alknav.kb.checks import normalize_name
+from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import best_call, find_drug, weak_call
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
@@ -47,16 +47,14 @@ class CloneCall:
     def weak(self) -> bool:
         """A sensitivity call that rests on the seed review alone, on computation or on extrapolation:
         shown, but it may not lift the option (it counts as no data)."""
-        return self.call in ("sensitive", "intermediate") and any(is_weak(b) for b in self.basis)
+        return self.call in ("sensitive", "intermediate") and any(weak_call(b) for b in self.basis)
 
     @property
     def resensitises(self) -> bool:
         """A curated call (clinical or preclinical) that this clone restores sensitivity to the drug."""
         return self.call == "sensitive" and any(
-            b.resensitises and not is_weak(b) for b in self.basis)
+            b.resensitises and not weak_call(b) for b in self.basis)
 
-
-is_weak = weak_call
 
 
 @dataclass(frozen=True)
@@ -241,16 +239,11 @@ def _check_regimens(case: Case, regimens: list[list[str]], kb: KnowledgeBase) ->
             names = " and ".join(kb.drugs[d].inn for d in tkis)
             raise CaseError(f"history[{i}].regimen", f"{names} in one regimen: two ALK TKIs are never given "
                                                      "together; list them as separate lines")
-    now = kb_reference_month(kb)
-    for i, (entry, ids) in enumerate(zip(case.history, regimens, strict=True)):
-        dates = [kb.drugs[d].first_approved for d in ids if kb.drugs[d].first_approved]
-        if entry.months is None or not dates:
-            continue
-        newest = max(int(d[:4]) * 12 + (int(d[5:7]) if len(d) >= 7 else 1) for d in dates)
-        if entry.months > now - newest + 60:
-            drug = next(kb.drugs[d].inn for d in ids if kb.drugs[d].first_approved == max(dates))
-            raise CaseError(f"history[{i}].months", f"{entry.months:g} months on {drug} is longer than the drug has "
-                                                    f"existed (first approved {max(dates)}); check the duration")
+    for i, months, _soft, hard, drug in duration_limits(case, regimens, kb):
+        if months > hard:
+            first = kb.drugs[drug].first_approved
+            raise CaseError(f"history[{i}].months", f"{months:g} months on {kb.drugs[drug].inn} is longer than the "
+                                                    f"drug has existed (first approved {first}); check the duration")
 
 
 def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
@@ -428,8 +421,7 @@ def plausibility_questions(facts: CaseFacts, kb: KnowledgeBase) -> set[str]:
     for entry in case.history:
         if entry.best_response is not None and entry.best_response.value == "PD" and (entry.months or 0) > 12:
             out.add("response_inconsistent")
-    limits = duration_limits(facts, kb)
-    if any(months > soft for months, soft, _hard in limits):
+    if any(months > soft for _i, months, soft, _hard, _drug in duration_limits(case, facts.regimens, kb)):
         out.add("implausible_duration")
     return out
 
@@ -440,18 +432,18 @@ def kb_reference_month(kb: KnowledgeBase) -> int:
     return year * 12 + month
 
 
-def duration_limits(facts: CaseFacts, kb: KnowledgeBase) -> list[tuple[float, float, float]]:
-    """(months, soft limit, hard limit) for each history entry with a duration: the soft limit is the
-    time since the drug's first approval; the hard one adds five years of trial use before it."""
+def duration_limits(case: Case, regimens: list[list[str]], kb: KnowledgeBase) -> list[tuple[int, float, float, float, str]]:
+    """(entry, months, soft limit, hard limit, newest drug) for each history entry with a duration and a
+    drug of known first approval: the soft limit is the time since that approval to the knowledge
+    base's date; the hard one adds five years of trial use before it."""
     out = []
     now = kb_reference_month(kb)
-    for entry, ids in zip(facts.case.history, facts.regimens, strict=True):
-        if entry.months is None:
+    for i, (entry, ids) in enumerate(zip(case.history, regimens, strict=True)):
+        dated = [(d, kb.drugs[d].first_approved) for d in ids if kb.drugs[d].first_approved]
+        if entry.months is None or not dated:
             continue
-        dates = [kb.drugs[d].first_approved for d in ids if kb.drugs[d].first_approved]
-        if not dates:
-            continue
-        newest = max(int(d[:4]) * 12 + (int(d[5:7]) if len(d) >= 7 else 1) for d in dates)
-        soft = float(now - newest)
-        out.append((entry.months, soft, soft + 60))
+        drug, first = max(dated, key=lambda x: x[1] or "")
+        assert first is not None
+        soft = float(now - (int(first[:4]) * 12 + (int(first[5:7]) if len(first) >= 7 else 1)))
+        out.append((i, entry.months, soft, soft + 60, drug))
     return out

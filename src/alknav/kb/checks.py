@@ -249,7 +249,7 @@ def _check_basis(raw: RawFile, loc: Loc, checked: dict[str, Any], references: di
     _check_tables(raw, where, str(checked.get("passage", "")), known, references, seed_ids, issues)
 
     source_bases: dict[str, set[str]] = {}
-    for i, src in enumerate(sources):
+    for i, src in enumerate(sources or []):
         if not isinstance(src, dict):
             continue
         ref, sbasis = str(src.get("ref")), str(src.get("basis"))

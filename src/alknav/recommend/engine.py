@@ -47,9 +47,9 @@ class _Scored:
 # mutations re-sensitise it (it is shown, never first).
 def _tier(kb: KnowledgeBase, facts: CaseFacts, item: _Scored) -> int:
     cand = item.cand
-    if cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs):
-        if not (cand.calls and all(c.resensitises for c in cand.calls)):
-            return 2
+    failed = cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)
+    if failed and not (cand.calls and all(c.resensitises for c in cand.calls)):
+        return 2
     level_def = next((lv for lv in kb.evidence.levels if lv.id == _level(item)), None)
     return 0 if level_def is not None and level_def.clinical else 1
 
@@ -228,8 +228,8 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
                              _CATEGORY_RANK.get(x.cand.category, 9), x.cand.key))
     kept = _trials_below_covering_option(kb, facts, kept)
     options = [_option(kb, facts, x, rank, lang) for rank, x in enumerate(kept, start=1)]
-    for note in _workup_tests(kb, facts, options, lang):
-        tests.setdefault(note.test, note)
+    for suggested in _workup_tests(kb, facts, options, lang):
+        tests.setdefault(suggested.test, suggested)
     for above, option in pairwise(options):  # equal footing is shown, not hidden
         option.tied = (option.score, option.evidence.level) == (above.score, above.evidence.level)
     return r.Result(

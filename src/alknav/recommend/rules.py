@@ -48,11 +48,8 @@ def _no_tki_covers(facts: CaseFacts, kb: KnowledgeBase) -> bool:
     not evidence of resistance, so it never makes this true on its own."""
     if not facts.clones:
         return False
-    for drug in kb.drugs.values():
-        if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
-            if coverage([clone_call(c, drug.id) for c in facts.clones]) != "some_resistant":
-                return False
-    return True
+    return all(coverage([clone_call(c, d.id) for c in facts.clones]) == "some_resistant"
+               for d in kb.drugs.values() if d.drug_class is s.DrugClass.alk_tki and not d.investigational)
 
 
 def _none_known_to_cover(facts: CaseFacts, kb: KnowledgeBase) -> bool:

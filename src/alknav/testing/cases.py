@@ -78,7 +78,7 @@ def cases(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
                 alterations.append({"gene": "ALK", "mutations": list(parts), "phase": "cis"})
             else:
                 alterations.append(draw(st.sampled_from(EXTRA_ALTERATIONS)))
-    comorbid_pool = sorted(kb.comorbidity_codes) + [UNKNOWN_WORD]
+    comorbid_pool = [*sorted(kb.comorbidity_codes), UNKNOWN_WORD]
     comorbidities = draw(st.lists(st.sampled_from(comorbid_pool), max_size=3, unique=True))
     if sex == "M" or age > 55:
         comorbidities = [c for c in comorbidities if c not in ("pregnancy", "breastfeeding")]
@@ -91,7 +91,7 @@ def cases(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         clinical["heart_rate"] = draw(st.integers(40, 110))
     if sex == "F" and age <= 45 and draw(st.integers(0, 3)) == 0:
         clinical["pregnancy_weeks"] = draw(st.integers(4, 38))
-    meds_pool = sorted(kb.medicines) + [UNKNOWN_WORD]
+    meds_pool = [*sorted(kb.medicines), UNKNOWN_WORD]
     meds = draw(st.lists(st.sampled_from(meds_pool), max_size=3, unique=True))
     cns_brain = draw(st.booleans())
     return {
@@ -129,7 +129,7 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
     if again is not None and again.model_dump() != result.model_dump():
         out.append("not deterministic: two runs differ")
     if not options:
-        return out + ["no option at all"]
+        return [*out, "no option at all"]
     top = options[0]
     classes = {d: kb.drugs[d].drug_class for o in options for d in o.drugs}
     # 1. never first a drug called resistant for any clone
