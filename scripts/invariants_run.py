@@ -33,6 +33,8 @@ def main() -> int:
     def run(case: dict, _: None) -> None:  # type: ignore[type-arg]
         nonlocal count
         count += 1
+        if count % 5000 == 0:
+            print(f"... {count} cases, {sum(found.values())} violations", file=sys.stderr, flush=True)
         parsed = parse_case_data(case)
         result = recommend(parsed, kb)
         for problem in violations(case, result, kb, again=recommend(parsed, kb)):

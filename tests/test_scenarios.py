@@ -119,16 +119,11 @@ def test_every_rule_is_exercised_by_a_scenario(kb: KnowledgeBase) -> None:
 
 
 # Rules no scenario reaches yet, each with why. Trial-agent rules wait for an open trial to be
-# recorded in drugs.yaml (none could be confirmed in 2026-12); the others need a scenario written
-# (next session). Keep this list short: it is debt, not a way out.
+# recorded in drugs.yaml (none could be confirmed in 2026-12). Keep this list short: it is debt,
+# not a way out.
 NOT_YET_REACHED = {
     "trial_agent_after_lorlatinib": "no investigational agent has an open trial recorded",
     "trial_agent_covers_mutations": "no investigational agent has an open trial recorded",
     "investigational_first_line": "no investigational agent has an open trial recorded",
     "zotizalkib_after_lorlatinib": "zotizalkib has no open trial recorded",
-    "chemotherapy_when_no_tki_covers": "scenario to write: every approved TKI called resistant",
-    "trial_option_uncovered_score": "scenario to write: every approved TKI called resistant",
-    "continued_tki_resistant_local_therapy": "scenario to write: oligoprogression with a resistant clone",
-    "duration_beyond_drug_history": "scenario to write: duration between approval and trial history",
-    "pregnancy_no_ici_or_antiangiogenic": "scenario to write: pregnancy with an ICI/anti-VEGF regimen offered",
 }

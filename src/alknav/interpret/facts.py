@@ -418,8 +418,9 @@ def plausibility_questions(facts: CaseFacts, kb: KnowledgeBase) -> set[str]:
     pattern = case.current.progression_pattern
     if pattern is not None and pattern.value == "cns_only" and not facts.cns:
         out.add("cns_only_without_cns_disease")
+    pd_limit = kb.limit(s.LimitId.best_response_pd_max_months)
     for entry in case.history:
-        if entry.best_response is not None and entry.best_response.value == "PD" and (entry.months or 0) > 12:
+        if entry.best_response is not None and entry.best_response.value == "PD" and (entry.months or 0) > pd_limit:
             out.add("response_inconsistent")
     if any(months > soft for _i, months, soft, _hard, _drug in duration_limits(case, facts.regimens, kb)):
         out.add("implausible_duration")
@@ -445,5 +446,5 @@ def duration_limits(case: Case, regimens: list[list[str]], kb: KnowledgeBase) ->
         drug, first = max(dated, key=lambda x: x[1] or "")
         assert first is not None
         soft = float(now - (int(first[:4]) * 12 + (int(first[5:7]) if len(first) >= 7 else 1)))
-        out.append((i, entry.months, soft, soft + 60, drug))
+        out.append((i, entry.months, soft, soft + kb.limit(s.LimitId.trial_use_before_approval_months), drug))
     return out

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from alknav.errors import Issue
 from alknav.genetic_code import CODONS
 from alknav.kb.files import Loc, walk
+from alknav.kb.schema import LimitId
 
 if TYPE_CHECKING:
     from alknav.kb.loader import KnowledgeBase, RawFile
@@ -109,6 +110,8 @@ def _check_safety(kb: KnowledgeBase, issues: list[Issue]) -> None:
             if tox.toxicity not in kb.toxicity_codes:
                 issues.append(_issue_at(kb, "safety", "labels", did, ("toxicities", i, "toxicity"),
                                         f"unknown toxicity code '{tox.toxicity}'", id_key="drug"))
+    for missing in sorted(set(LimitId) - set(kb.limits)):
+        issues.append(Issue("safety/limits.yaml", None, "limits", f"limit '{missing.value}' is missing"))
     meds: dict[str, str] = {}
     for mid, med in kb.medicines.items():
         for j, cls in enumerate(med.classes):

@@ -58,6 +58,7 @@ class KnowledgeBase:
     toxicity_codes: dict[str, s.ToxicityCode] = field(default_factory=dict)
     workup: dict[str, s.WorkupItem] = field(default_factory=dict)
     comorbidity_codes: dict[str, s.VocabCode] = field(default_factory=dict)
+    limits: dict[str, s.Limit] = field(default_factory=dict)
     interaction_classes: dict[str, s.InteractionClass] = field(default_factory=dict)
     medicines: dict[str, s.Medicine] = field(default_factory=dict)
     genes: dict[str, s.Gene] = field(default_factory=dict)
@@ -73,6 +74,10 @@ class KnowledgeBase:
         if "drugs_with_calls" not in self.derived:
             self.derived["drugs_with_calls"] = frozenset(c.drug for m in self.mutations.values() for c in m.calls)
         return self.derived["drugs_with_calls"]  # type: ignore[no-any-return]
+
+    def limit(self, which: s.LimitId) -> float:
+        """A threshold or ranking weight from safety/limits.yaml (the validator requires each one)."""
+        return self.limits[which.value].value
 
     @property
     def version(self) -> str:
@@ -216,6 +221,7 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         toxicity_codes=_collect(loaded, "safety", "toxicity_codes", issues),
         workup=_collect(loaded, "safety", "workup", issues),
         comorbidity_codes=_collect(loaded, "safety", "comorbidity_codes", issues),
+        limits=_collect(loaded, "safety", "limits", issues),
         interaction_classes=_collect(loaded, "medicines", "interaction_classes", issues),
         medicines=_collect(loaded, "medicines", "medicines", issues),
         genes=_collect(loaded, "genes", "genes", issues),

@@ -857,8 +857,29 @@ class VocabCode(Strict):
     aliases: list[str] = Field(default_factory=list)
 
 
+class LimitId(StrEnum):
+    """The numbers the engine reads from the knowledge base instead of code (see safety/limits.yaml)."""
+
+    assumed_toxicity_grade = "assumed_toxicity_grade"
+    best_response_pd_max_months = "best_response_pd_max_months"
+    trial_use_before_approval_months = "trial_use_before_approval_months"
+    score_avoid = "score_avoid"
+    score_reduce_dose = "score_reduce_dose"
+    score_no_data = "score_no_data"
+
+
+class Limit(Cited):
+    """A threshold or ranking weight, kept as data so a clinician can read and change it."""
+
+    id: LimitId
+    value: float
+    unit: str = Field(min_length=1)
+    description: Lang
+
+
 class SafetyFile(Strict):
     labels: list[DrugSafety] = Field(default_factory=list)
+    limits: list[Limit] = Field(default_factory=list)
     toxicity_codes: list[ToxicityCode] = Field(default_factory=list)
     workup: list[WorkupItem] = Field(default_factory=list)
     comorbidity_codes: list[VocabCode] = Field(default_factory=list)

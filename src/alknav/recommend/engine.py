@@ -23,7 +23,7 @@ from alknav.recommend import result as r
 from alknav.recommend.candidates import Candidate, build_candidates
 from alknav.recommend.efficacy import expected_efficacy
 from alknav.recommend.rules import availability, compiled_rules
-from alknav.recommend.safety import OptionSafety, option_safety
+from alknav.recommend.safety import OptionSafety, SafetyNote, option_safety
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 _CATEGORY_RANK = {"alk_tki": 0, "alk_tki_combination": 1, "chemoimmunotherapy": 2, "chemotherapy": 3,
@@ -187,6 +187,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
                                  citations=_cites(kb, rule.refs)))
 
     scored = [_Scored(c) for c in build_candidates(kb, facts, offered)]
+    pending: list[tuple[_Scored | None, s.Rule | SafetyNote, str]] = []
     candidate_rules = [c for c in live if c.per_candidate]
     for item in scored:
         cand = item.cand
@@ -205,7 +206,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
                 item.facts.append(r.Fact(text=_fill(text, facts, kb, name), citations=_cites(kb, rule.refs)))
             if not rule.then.exclude:
                 drug_names = [kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn for d in cand.drugs]
-                add_warning(rule, ", ".join(drug_names) or name)
+                pending.append((item, rule, ", ".join(drug_names) or name))
                 add_test(rule)
             trace.append(r.TraceStep(rule=rule.id, target=name, effect=_effect_text(rule),
                                      citations=_cites(kb, rule.refs)))
@@ -216,10 +217,19 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         item.facts.extend(item.safety.facts)
         item.excluded.extend(f.text for f in item.safety.excluded)
         for note in item.safety.warnings:
-            key = f"{note.code}:{note.message}"
-            if key not in warnings:
-                warnings[key] = r.Warning(code=note.code, severity=note.severity, message=note.message,
-                                          option=name, citations=note.citations)
+            pending.append((None, note, name))
+
+    # A rule's warning about an option that ends up excluded would warn about something not offered;
+    # label notes stay (they say why an option was excluded). Order is kept as the rules fired.
+    for owner, source, name in pending:
+        if isinstance(source, s.Rule):
+            if owner is not None and not owner.excluded:
+                add_warning(source, name)
+            continue
+        key = f"{source.code}:{source.message}"
+        if key not in warnings:
+            warnings[key] = r.Warning(code=source.code, severity=source.severity, message=source.message,
+                                      option=name, citations=source.citations)
 
     kept = [x for x in scored if not x.excluded]
     for x in kept:

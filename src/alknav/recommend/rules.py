@@ -44,12 +44,23 @@ def _cns_level(drug: s.Drug) -> str:
 
 
 def _no_tki_covers(facts: CaseFacts, kb: KnowledgeBase) -> bool:
-    """Every approved ALK TKI is called resistant to at least one clone. A clone without data is
-    not evidence of resistance, so it never makes this true on its own."""
+    """Every approved ALK TKI with curated (not inferred) data on the clones found is called resistant
+    to at least one of them, and at least one has such data. A TKI with no data is left out rather than
+    read as resistant; when no TKI has data (an uncurated variant) this is false, so missing data
+    never raises chemotherapy above the standard next TKI."""
     if not facts.clones:
         return False
-    return all(coverage([clone_call(c, d.id) for c in facts.clones]) == "some_resistant"
-               for d in kb.drugs.values() if d.drug_class is s.DrugClass.alk_tki and not d.investigational)
+    with_data = 0
+    for d in kb.drugs.values():
+        if d.drug_class is not s.DrugClass.alk_tki or d.investigational:
+            continue
+        calls = [clone_call(c, d.id) for c in facts.clones]
+        if all(c.call == "unknown" or c.weak for c in calls):
+            continue
+        with_data += 1
+        if coverage(calls) != "some_resistant":
+            return False
+    return with_data > 0
 
 
 def _none_known_to_cover(facts: CaseFacts, kb: KnowledgeBase) -> bool:

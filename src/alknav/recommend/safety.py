@@ -22,7 +22,8 @@ Cites = Callable[[list[str]], list[str]]  # reference ids -> citation strings
 # How much a label finding moves an option. An order of options, not a probability: "avoid" must
 # put a drug below an equivalent one without the problem; a dose change only breaks ties; a label
 # with no dose for this population ranks below one that states a safe dose.
-_ACTION_SCORE = {s.Action.avoid: -35, s.Action.reduce_dose: -5, s.Action.no_data: -15}
+_ACTION_SCORE = {s.Action.avoid: s.LimitId.score_avoid, s.Action.reduce_dose: s.LimitId.score_reduce_dose,
+                 s.Action.no_data: s.LimitId.score_no_data}  # weights in safety/limits.yaml
 _ACTION_SEVERITY = {s.Action.contraindicated: "contraindication", s.Action.avoid: "warning",
                     s.Action.reduce_dose: "caution", s.Action.monitor: "caution", s.Action.caution: "caution",
                     s.Action.no_data: "caution", s.Action.no_adjustment: "info"}
@@ -30,7 +31,6 @@ _ACTION_SEVERITY = {s.Action.contraindicated: "contraindication", s.Action.avoid
 _POPULATION_CODE = {"child_pugh_in": "hepatic_impairment", "creatinine_clearance_below": "renal_impairment",
                     "pregnancy": "pregnancy", "breastfeeding": "breastfeeding", "age_at_least": "elderly",
                     "heart_rate_below": "bradycardia", "ecog_at_least": "poor_performance_status"}
-_ASSUMED_GRADE = 3  # a toxicity that stopped a drug, written without a grade: read as severe
 
 
 @dataclass
@@ -130,7 +130,7 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], option_
                                          text=message, detail=inter.action.value, citations=citations))
             out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}",
                                            _ACTION_SEVERITY[inter.action], message, citations))
-            _apply(out, inter.action, message, citations)
+            _apply(kb, out, inter.action, message, citations)
         for pop in label.populations:
             if not _population_applies(pop.when, facts):
                 continue
@@ -141,16 +141,17 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], option_
             if pop.action is not s.Action.no_adjustment:
                 out.warnings.append(SafetyNote(_population_code(pop.when), _ACTION_SEVERITY[pop.action], message,
                                                citations))
-            _apply(out, pop.action, message, citations)
+            _apply(kb, out, pop.action, message, citations)
         _toxicity_items(kb, facts, label, drug_id, name, lang, cites, out)
     return out
 
 
-def _apply(out: OptionSafety, action: s.Action, message: str, citations: list[str]) -> None:
+def _apply(kb: KnowledgeBase, out: OptionSafety, action: s.Action, message: str, citations: list[str]) -> None:
     if action is s.Action.contraindicated:
         out.excluded.append(r.Fact(text=message, citations=citations))
     else:
-        delta = _ACTION_SCORE.get(action, 0)
+        weight = _ACTION_SCORE.get(action)
+        delta = int(kb.limit(weight)) if weight is not None else 0
         out.score += delta
         if delta:
             out.facts.append(r.Fact(text=message, citations=citations))
@@ -163,7 +164,7 @@ def _toxicity_items(kb: KnowledgeBase, facts: CaseFacts, label: s.DrugSafety, dr
     for tox in facts.toxicities:
         if tox.code is None or drug_id not in tox.drugs:
             continue
-        grade = tox.grade or _ASSUMED_GRADE
+        grade = tox.grade or int(kb.limit(s.LimitId.assumed_toxicity_grade))
         advice = [a for a in label.toxicities if a.toxicity == tox.code and a.min_grade <= grade]
         if not advice:
             continue
