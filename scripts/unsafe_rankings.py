@@ -60,6 +60,14 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+def _text(value: Any, kb: Any) -> str:
+    """Option names are strings in older versions and language-neutral messages in newer ones."""
+    if isinstance(value, str):
+        return value
+    from alknav.outputs.render import render_msg
+    return render_msg(value, kb, "en")
+
+
 def main() -> None:
     kb = load_kb()
     print("| case | first option (evidence) | second | warnings |")
@@ -73,7 +81,7 @@ def main() -> None:
         except Exception as exc:  # the older version may fail differently; report, don't stop
             print(f"| {title} | error {type(exc).__name__}: {str(exc)[:80]} | | |")
             continue
-        opts = [f"{o.name[:48]} ({o.evidence.level})" for o in result.options[:2]] + ["", ""]
+        opts = [f"{_text(o.name, kb)[:48]} ({o.evidence.level})" for o in result.options[:2]] + ["", ""]
         codes = ", ".join(sorted({w.code for w in result.warnings}))[:160]
         print(f"| {title} | {opts[0]} | {opts[1]} | {codes} |")
 

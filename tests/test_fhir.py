@@ -23,8 +23,9 @@ from alknav.outputs.fhir import (
     to_fhir,
     validate_fhir,
 )
+from alknav.outputs.render import RenderedResult as Result
+from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
-from alknav.recommend.result import Result
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "src" / "alknav" / "examples" / "demo_case.yaml"
@@ -46,8 +47,8 @@ def _case(path: Path) -> Case:
 
 def _build(path: Path, kb: KnowledgeBase, lang: str = "en") -> tuple[Case, Result, dict[str, Any]]:
     case = _case(path)
-    result = recommend(case, kb, lang=lang)
-    return case, result, to_fhir(case, result, kb)
+    neutral = recommend(case, kb)
+    return case, render_result(neutral, kb, lang), to_fhir(case, neutral, kb, lang)
 
 
 def _resources(bundle: dict[str, Any], kind: str, profile: str | None = None) -> list[dict[str, Any]]:

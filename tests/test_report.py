@@ -15,9 +15,11 @@ from alknav.inputs.case_model import Case
 from alknav.inputs.case_reader import parse_case_data, read_case
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import _TEXT
+from alknav.outputs.render import RenderedResult as Result
+from alknav.outputs.render import render_result
 from alknav.outputs.report import CjkFontMissing, cjk_font_available, figures, render_html, render_pdf
+from alknav.recommend import result as neutral_result
 from alknav.recommend.engine import recommend
-from alknav.recommend.result import Result
 
 DEMO = Path(alknav.__file__).parent / "examples" / "demo_case.yaml"
 GOLDEN = Path(__file__).parent / "golden"
@@ -105,12 +107,14 @@ def demo() -> Case:
 
 
 @pytest.fixture(scope="module")
-def reports(kb: KnowledgeBase, demo: Case) -> dict[str, tuple[Result, str]]:
-    out = {}
-    for lang in ("en", "zh"):
-        result = recommend(demo, kb, lang=lang)
-        out[lang] = (result, render_html(demo, result, kb))
-    return out
+def neutral(kb: KnowledgeBase, demo: Case) -> neutral_result.Result:
+    return recommend(demo, kb)
+
+
+@pytest.fixture(scope="module")
+def reports(kb: KnowledgeBase, demo: Case, neutral: neutral_result.Result) -> dict[str, tuple[Result, str]]:
+    """One recommendation, rendered in each language."""
+    return {lang: (render_result(neutral, kb, lang), render_html(demo, neutral, kb, lang)) for lang in ("en", "zh")}
 
 
 # --------------------------------------------------------------------------- golden
@@ -128,12 +132,13 @@ def test_golden_html(reports: dict[str, tuple[Result, str]], kb: KnowledgeBase, 
     assert got == want, f"report differs from {path.name}; if intended, rerun with ALKNAV_UPDATE_GOLDEN=1"
 
 
-def test_render_is_deterministic_and_reads_no_clock(kb: KnowledgeBase, demo: Case,
+def test_render_is_deterministic_and_reads_no_clock(kb: KnowledgeBase, demo: Case, neutral: neutral_result.Result,
                                                     reports: dict[str, tuple[Result, str]]) -> None:
-    result, first = reports["en"]
-    assert render_html(demo, result, kb) == first
+    _result, first = reports["en"]
+    assert render_html(demo, neutral, kb) == first
+    assert render_html(demo, neutral, kb, "zh") == reports["zh"][1]
     assert "generated on" not in first
-    dated = render_html(demo, result, kb, generated="2026-11-25")
+    dated = render_html(demo, neutral, kb, generated="2026-11-25")
     assert "Report generated on 2026-11-25" in dated
 
 
@@ -187,8 +192,9 @@ def test_chinese_report_for_other_cases(kb: KnowledgeBase, name: str) -> None:
     if not path.exists():
         pytest.skip(f"scenario {name} not shipped")
     case = load_scenario(name)
-    result = recommend(case, kb, lang="zh")
-    html = render_html(case, result, kb)
+    neutral = recommend(case, kb)
+    result = render_result(neutral, kb, "zh")
+    html = render_html(case, neutral, kb, "zh")
     # the input parser explains unreadable alterations in English only; the report quotes it, marked lang="en"
     quoted = [str(a.get("reason") or "") for a in result.alterations]
     assert english_runs(html, allowed_tokens(case, result, kb) + quoted) == []
@@ -260,10 +266,10 @@ def test_figures_are_deterministic(kb: KnowledgeBase, demo: Case, reports: dict[
 
 def test_figures_without_data(kb: KnowledgeBase) -> None:
     case = parse_case_data({"diagnosis": {"alk": {"fusion": "EML4-ALK"}}, "current": {"status": "treatment_naive"}})
-    result = recommend(case, kb, lang="zh")
-    figs = figures.all_figures(case, result, kb)
+    neutral = recommend(case, kb)
+    figs = figures.all_figures(case, render_result(neutral, kb, "zh"), kb)
     assert "未报告ALK激酶区突变" in figs["heatmap"] and "既往未接受系统治疗" in figs["swimmer"]
-    html = render_html(case, result, kb)
+    html = render_html(case, neutral, kb, "zh")
     assert html.count("<svg") == 3 and "既往未接受系统治疗（初治）。" in html
 
 

@@ -12,8 +12,9 @@ import yaml
 from alknav.errors import CaseError
 from alknav.inputs.case_reader import parse_case_data
 from alknav.kb.loader import KnowledgeBase
+from alknav.outputs.render import RenderedResult as Result
+from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
-from alknav.recommend.result import Result
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
@@ -86,7 +87,7 @@ def test_scenario(path: Path, kb: KnowledgeBase) -> None:
             recommend(parse_case_data(scenario["case"]), kb)
         assert expect["error_field"] in info.value.field, f"error names {info.value.field!r}: {info.value}"
         return
-    result = recommend(parse_case_data(scenario["case"]), kb)
+    result = render_result(recommend(parse_case_data(scenario["case"]), kb), kb, "en")
     problems = check(result, expect)
     assert not problems, "\n".join(problems)
 
@@ -98,7 +99,7 @@ def test_enough_scenarios() -> None:
 def test_check_can_fail(kb: KnowledgeBase) -> None:
     """The checker itself must be able to report a wrong answer."""
     scenario = _load(next(p for p in SCENARIOS if p.stem == "g1202r_after_alectinib"))
-    result = recommend(parse_case_data(scenario["case"]), kb)
+    result = render_result(recommend(parse_case_data(scenario["case"]), kb), kb, "en")
     assert check(result, {"top_any_of": [["crizotinib"]]})
     assert check(result, {"warnings": ["pregnancy"]})
     assert check(result, {"excludes": [result.options[0].drugs]})

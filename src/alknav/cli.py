@@ -238,9 +238,10 @@ def _check_choice(value: str | None, allowed: tuple[str, ...], option: str, as_j
 
 def _recommend_file(path: Path, kb: Any, lang: str, region: str | None) -> Any:
     from alknav.inputs.case_reader import read_case
+    from alknav.outputs.render import render_result
     from alknav.recommend.engine import recommend
 
-    return recommend(read_case(path), kb, lang=lang, region=region)
+    return render_result(recommend(read_case(path), kb, region=region), kb, lang)
 
 
 def _need(extra: str, module: str) -> None:
@@ -262,7 +263,7 @@ def _print_fhir(path: Path, kb: Any, lang: str, region: str | None) -> None:
     from alknav.recommend.engine import recommend
 
     case = read_case(path)
-    bundle = to_fhir(case, recommend(case, kb, lang=lang, region=region), kb)
+    bundle = to_fhir(case, recommend(case, kb, region=region), kb, lang)
     validate_fhir(bundle)
     print(json.dumps(bundle, ensure_ascii=False, indent=2))
 
@@ -351,7 +352,7 @@ def report_cmd(
         from alknav.recommend.engine import recommend
 
         parsed = read_case(case)
-        html = render_html(parsed, recommend(parsed, kb, lang=lang, region=region), kb)
+        html = render_html(parsed, recommend(parsed, kb, region=region), kb, lang)
         if output.suffix.lower() == ".pdf":
             _need("pdf", "weasyprint")
             from alknav.outputs.report.pdf import render_pdf

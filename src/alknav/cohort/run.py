@@ -13,6 +13,7 @@ from alknav.errors import AlknavError
 from alknav.inputs.case_reader import parse_case_data
 from alknav.interpret.facts import build_facts
 from alknav.kb.loader import KnowledgeBase
+from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
 
 SUMMARY_COLUMNS = ["sample", "status", "rank1", "rank1_category", "rank1_evidence", "rank2", "alterations",
@@ -34,7 +35,8 @@ def recommend_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, lang: 
             row = dict.fromkeys(SUMMARY_COLUMNS, "")
             row.update({"sample": sample, "alterations": ";".join(item.case["current"]["alterations"])})
             try:
-                result = recommend(parse_case_data(item.case, f"sample {sample}"), kb, lang=lang, region=region)
+                result = render_result(recommend(parse_case_data(item.case, f"sample {sample}"), kb, region=region),
+                                       kb, lang)
             except AlknavError as exc:
                 counts["error"] += 1
                 line["error"] = {"field": getattr(exc, "field", ""), "message": str(exc)}

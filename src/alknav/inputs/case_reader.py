@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from alknav.errors import CaseError
 from alknav.inputs.case_model import Case
+from alknav.inputs.phenopacket import case_data_from_phenopacket
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -73,9 +74,7 @@ def parse_case_text(text: str, source: str = "case") -> Case:
         raise CaseError("file", f"{source}: invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
     if isinstance(data, dict) and "case_format" not in data and \
             {"subject", "metaData", "interpretations", "medicalActions"} & set(data):
-        from alknav.inputs.phenopacket import case_from_phenopacket
-
-        return case_from_phenopacket(data, source)
+        return parse_case_data(case_data_from_phenopacket(data, source), source)
     return parse_case_data(data, source)
 
 

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from alknav.errors import CaseError
-from alknav.inputs.case_model import Case
 
 _RESPONSE = {"complete": "CR", "partial": "PR", "stable": "SD", "progressive": "PD", "progression": "PD"}
 _STOP = {"progress": "progression", "toxic": "toxicity", "adverse": "toxicity", "complet": "completed"}
@@ -48,9 +47,8 @@ def _variant_strings(vd: Any) -> list[str]:
     return []
 
 
-def case_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> Case:
-    from alknav.inputs.case_reader import parse_case_data
-
+def case_data_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> dict[str, Any]:
+    """A Phenopacket v2 -> case data in the contract's shape; the case reader validates it."""
     pp = _parse(data, source)
     unmapped: list[str] = []
     patient: dict[str, Any] = {}
@@ -127,9 +125,8 @@ def case_from_phenopacket(data: dict[str, Any], source: str = "phenopacket") -> 
     if fusion is None:
         raise CaseError("diagnosis.alk", f"{source}: the phenopacket names no ALK fusion or rearrangement")
     diagnosis["alk"] = {"fusion": fusion}
-    case = {
+    return {
         "case_format": 1, "id": pp.id or None, "patient": patient, "diagnosis": diagnosis, "history": history,
         "current": {"status": "progression" if history else "treatment_naive", "alterations": alterations},
         "unmapped": unmapped,
     }
-    return parse_case_data(case, source)

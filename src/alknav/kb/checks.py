@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alknav.errors import Issue
 from alknav.genetic_code import CODONS
 from alknav.kb.files import Loc, walk
+from alknav.kb.knowledge_base import KnowledgeBase, RawFile
 from alknav.kb.schema import LimitId
-
-if TYPE_CHECKING:
-    from alknav.kb.loader import KnowledgeBase, RawFile
 
 SINGLE_MUTATION = re.compile(r"^(?P<ref>[A-Z])(?P<codon>\d{1,4})(?P<alt>[A-Z]|del|[A-Z]?ins|[A-Z]*fs)$")
 
@@ -34,10 +32,11 @@ _READ_ANY = frozenset({"full_text", "abstract", "label", "registry"})  # read be
 _SUPPORT: dict[str, tuple[frozenset[str] | None, frozenset[str], str]] = {
     # basis: (kinds allowed or None for any, read levels allowed, what is missing in words)
     "primary_full_text": (PRIMARY_KINDS, frozenset({"full_text"}),
-                          "a primary source (article, congress abstract, case report, preprint, guideline) read in full text"),
+                          "a primary source (article, congress abstract, case report, preprint, guideline) "
+                          "read in full text"),
     "primary_abstract": (PRIMARY_KINDS, frozenset({"full_text", "abstract"}),
-                         "a primary source (article, congress abstract, case report, preprint, guideline) read at least "
-                         "to its abstract"),
+                         "a primary source (article, congress abstract, case report, preprint, guideline) "
+                         "read at least to its abstract"),
     "drug_label": (frozenset({"label"}), frozenset({"label"}), "a label (kind: label) read as a label"),
     "regulatory_record": (frozenset({"regulator", "label"}), frozenset({"label", "full_text", "abstract"}),
                           "a regulator notice/database (kind: regulator) or a label that was read"),

@@ -36,7 +36,8 @@ from alknav.inputs.alterations import parse_alteration
 from alknav.inputs.case_model import Case
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import split_cite
-from alknav.recommend.result import Option, Result
+from alknav.outputs.render import Option, RenderedResult, render_result
+from alknav.recommend.result import Result
 
 IG = "http://hl7.org/fhir/uv/genomics-reporting"
 PROFILE_REPORT = f"{IG}/StructureDefinition/genomic-report"
@@ -322,15 +323,17 @@ def _report_note(text: str) -> dict[str, Any]:
     return {"url": EXT_REPORT_NOTE, "valueAnnotation": {"text": text}}
 
 
-def _conclusion(result: Result, words: dict[str, str]) -> str:
+def _conclusion(result: RenderedResult, words: dict[str, str]) -> str:
     top = result.options[0] if result.options else None
     tail = f"{words['top']}: {top.name} ({words['level']} {top.evidence.level})." if top else words["none"]
     return f"{result.disclaimer} {tail}".strip()
 
 
-def to_fhir(case: Case, result: Result, kb: KnowledgeBase) -> dict[str, Any]:
-    """The recommendation as a FHIR R4 Bundle (type collection), Genomics Reporting style; deterministic."""
-    words = _WORDS.get(result.language, _WORDS["en"])
+def to_fhir(case: Case, neutral: Result, kb: KnowledgeBase, lang: str = "en") -> dict[str, Any]:
+    """The recommendation as a FHIR R4 Bundle (type collection) in ``lang``, Genomics Reporting style;
+    deterministic."""
+    result = render_result(neutral, kb, lang)
+    words = _WORDS.get(lang, _WORDS["en"])
     patient = _entry("patient", _patient(case), _patient_id(case))
     subject = _ref(patient)
 

@@ -53,7 +53,8 @@ _REPORT: dict[str, dict[str, str]] = {
         "r_disclaimer": "Disclaimer", "r_figures_missing": "figure not available", "r_colon": ": ",
         "src_review": "review", "src_congress_abstract": "congress abstract", "src_case_report": "case report",
         "src_label": "label", "src_registry": "registry", "src_regulator": "regulator", "src_guideline": "guideline",
-        "src_preprint": "preprint", "src_news": "news", "src_web_page": "web page", "src_reference_data": "reference data",
+        "src_preprint": "preprint", "src_news": "news", "src_web_page": "web page",
+        "src_reference_data": "reference data",
         "sev_info": "information", "sev_caution": "caution", "sev_warning": "warning",
         "sev_contraindication": "contraindication",
         "sex_F": "female", "sex_M": "male", "sex_other": "other",
@@ -193,6 +194,10 @@ _REPORT: dict[str, dict[str, str]] = {
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
         "monitoring_why": "before and during {drug} (label): {schedule}",
+        "trial_option": "Clinical trial: {drug}", "regimen_plus": "{regimen} + {drug}",
+        "adm_interaction_text": "{drug}: {message} ({medicines}: {cls})", "adm_drug_text": "{drug}: {message}",
+        "adm_toxicity_text": "{drug}: {message} ({toxicity})", "adm_then_levels": "{message} — {levels}",
+        "unrecognized_item": "'{input}' ({reason})", "level_n": "level {level}",
         "weak_call": "inferred (seed review only, computation or extrapolation), counted as no data",
         "how_to_give": "How to give it safely (labels)", "adm_dose": "Dose",
         "adm_dose_other_region": "Dose elsewhere", "adm_dose_levels": "Dose reduction",
@@ -222,6 +227,10 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "monitoring_why": "{drug}用药前及用药期间（说明书）：{schedule}",
+        "trial_option": "临床试验：{drug}", "regimen_plus": "{regimen} + {drug}",
+        "adm_interaction_text": "{drug}：{message}（{medicines}：{cls}）", "adm_drug_text": "{drug}：{message}",
+        "adm_toxicity_text": "{drug}：{message}（{toxicity}）", "adm_then_levels": "{message}；{levels}",
+        "unrecognized_item": "“{input}”（{reason}）", "level_n": "等级 {level}",
         "weak_call": "推断所得（仅综述、计算模拟或外推），按无数据处理",
         "how_to_give": "安全用药要点（说明书）", "adm_dose": "剂量", "adm_dose_other_region": "其他地区剂量",
         "adm_dose_levels": "减量", "adm_interaction": "相互作用", "adm_population": "特殊人群",

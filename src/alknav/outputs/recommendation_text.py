@@ -8,7 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from alknav.outputs.i18n import t, term
-from alknav.recommend.result import Efficacy, Option, Result
+from alknav.outputs.render import Option
+from alknav.outputs.render import RenderedResult as Result
+from alknav.recommend.result import Efficacy
 
 _SEVERITY_STYLE = {"info": "cyan", "caution": "yellow", "warning": "bold yellow", "contraindication": "bold red"}
 

@@ -8,21 +8,18 @@ from dataclasses import dataclass, field
 from alknav.interpret.facts import CaseFacts, CloneCall, clone_call, coverage
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
+from alknav.recommend.result import Msg, msg
 
 
 @dataclass
 class Candidate:
     key: str
-    name_en: str
-    name_zh: str
+    label: Msg
     drugs: list[str]
     category: str
     regimen: s.Regimen | None = None
     calls: list[CloneCall] = field(default_factory=list)
     coverage: str = "no_mutation"
-
-    def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
 
 
 def is_trial_agent(kb: KnowledgeBase, drug: s.Drug) -> bool:
@@ -64,12 +61,10 @@ def build_candidates(kb: KnowledgeBase, facts: CaseFacts, offered: set[str]) -> 
     out: list[Candidate] = []
     for drug in kb.drugs.values():
         if drug.drug_class is s.DrugClass.alk_tki and not drug.investigational:
-            out.append(_with_calls(Candidate(drug.id, drug.inn, drug.name_zh, [drug.id], "alk_tki"), facts, drug.id))
+            out.append(_with_calls(Candidate(drug.id, msg(f"drug:{drug.id}"), [drug.id], "alk_tki"), facts, drug.id))
         elif is_trial_agent(kb, drug):
-            name_en = f"Clinical trial: {drug.inn}"
-            name_zh = f"临床试验：{drug.name_zh}"
-            out.append(_with_calls(Candidate(f"trial:{drug.id}", name_en, name_zh, [drug.id], "clinical_trial"),
-                                   facts, drug.id))
+            label = msg("t:trial_option", drug=msg(f"drug:{drug.id}"))
+            out.append(_with_calls(Candidate(f"trial:{drug.id}", label, [drug.id], "clinical_trial"), facts, drug.id))
     for reg in kb.regimens.values():
         if not (reg.always_candidate or reg.id in offered):
             continue
@@ -82,11 +77,10 @@ def build_candidates(kb: KnowledgeBase, facts: CaseFacts, offered: set[str]) -> 
             tki = best_tki(kb, facts)
             if tki is None:
                 continue
-        name_en, name_zh = reg.name.en, reg.name.zh
+        label = msg(f"regimen:{reg.id}")
         if tki is not None:
             drugs.append(tki)
-            name_en = f"{name_en} + {kb.drugs[tki].inn}"
-            name_zh = f"{name_zh} + {kb.drugs[tki].name_zh}"
-        cand = Candidate(reg.id, name_en, name_zh, drugs, reg.category.value, regimen=reg)
+            label = msg("t:regimen_plus", regimen=label, drug=msg(f"drug:{tki}"))
+        cand = Candidate(reg.id, label, drugs, reg.category.value, regimen=reg)
         out.append(_with_calls(cand, facts, tki))
     return out

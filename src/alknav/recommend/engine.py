@@ -18,10 +18,10 @@ from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import cite
 from alknav.kb.schema import Region
-from alknav.outputs.i18n import disclaimer, t
 from alknav.recommend import result as r
 from alknav.recommend.candidates import Candidate, build_candidates
 from alknav.recommend.efficacy import expected_efficacy
+from alknav.recommend.result import Msg, joined, msg
 from alknav.recommend.rules import availability, compiled_rules
 from alknav.recommend.safety import OptionSafety, SafetyNote, option_safety
 
@@ -36,7 +36,7 @@ class _Scored:
     score: int = 0
     levels: list[str] = field(default_factory=list)
     facts: list[r.Fact] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
+    excluded: list[Msg] = field(default_factory=list)
     safety: OptionSafety = field(default_factory=OptionSafety)
     tier: int = 0
 
@@ -79,23 +79,24 @@ def _trials_below_covering_option(kb: KnowledgeBase, facts: CaseFacts, kept: lis
     return rest[:at] + above + rest[at:]
 
 
-def _workup_tests(kb: KnowledgeBase, facts: CaseFacts, options: list[r.Option], lang: str) -> list[r.SuggestedTest]:
-    """The work-up every ALK-positive patient needs now, and the label monitoring of the first option."""
+def _workup_tests(kb: KnowledgeBase, facts: CaseFacts, options: list[r.Option]) -> list[tuple[str, r.SuggestedTest]]:
+    """The work-up every ALK-positive patient needs now, and the label monitoring of the first option
+    (each with its English wording as the key that merges a test suggested twice)."""
     out = []
     status = facts.case.current.status.value
     for item in kb.workup.values():
         if item.status_in and status not in item.status_in:
             continue
-        out.append(r.SuggestedTest(test=item.test.zh if lang == "zh" else item.test.en,
-                                   why=item.why.zh if lang == "zh" else item.why.en, citations=_cites(kb, item.refs)))
+        out.append((item.test.en, r.SuggestedTest(test=msg(f"workup.test:{item.id}"), why=msg(f"workup.why:{item.id}"),
+                                                  citations=_cites(kb, item.refs))))
     if options:
         top = options[0]
         for adm in top.administration:
-            if adm.kind != "monitoring":
+            if adm.kind != "monitoring" or adm.schedule is None:
                 continue
-            drug = kb.drugs[adm.drug].name_zh if lang == "zh" else kb.drugs[adm.drug].inn
-            why = t(lang, "monitoring_why", drug=drug, schedule=adm.detail)
-            out.append(r.SuggestedTest(test=adm.text, why=why, citations=adm.citations))
+            why = msg("t:monitoring_why", drug=msg(f"drug:{adm.drug}"), schedule=adm.schedule)
+            key = kb.safety[adm.drug].monitoring[[m.id for m in kb.safety[adm.drug].monitoring].index(adm.code)].test.en
+            out.append((key, r.SuggestedTest(test=adm.text, why=why, citations=adm.citations)))
     return out
 
 
@@ -109,42 +110,53 @@ def _cites(kb: KnowledgeBase, refs: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _fill(text: str, facts: CaseFacts, kb: KnowledgeBase, option: str = "") -> str:
-    """Rule messages may name case details: {unrecognized} {clones} {current_tki} {option}."""
-    values = {
-        "unrecognized": "; ".join(f"'{a.input}' ({a.reason})" for a in facts.alterations if not a.recognized),
-        "unknown_medications": ", ".join(m.name for m in facts.medications if not m.classes),
-        "unknown_comorbidities": ", ".join(facts.unknown_comorbidities),
-        "unknown_toxicities": ", ".join(t.raw for t in facts.toxicities if t.code is None),
-        "current_toxicity": facts.current_toxicity.raw if facts.current_toxicity else "",
-        "clones": ", ".join(c.label for c in facts.clones),
-        "current_tki": kb.drugs[facts.current_tki].inn if facts.current_tki else "",
-        "option": option,
-    }
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+def _fill_args(template: s.Lang, facts: CaseFacts, option: Msg | None = None) -> dict[str, r.MsgArg]:
+    """The case details a rule message names ({unrecognized} {clones} {current_tki} {option} ...)."""
+    wanted = [k for k in _FILL_KEYS if "{" + k + "}" in template.en or "{" + k + "}" in template.zh]
+    values: dict[str, r.MsgArg] = {}
+    for key in wanted:
+        if key == "unrecognized":
+            values[key] = joined([msg("t:unrecognized_item", input=a.input, reason=a.reason or "")
+                                  for a in facts.alterations if not a.recognized], "semi")
+        elif key == "unknown_medications":
+            values[key] = joined([m.name for m in facts.medications if not m.classes])
+        elif key == "unknown_comorbidities":
+            values[key] = joined(list(facts.unknown_comorbidities))
+        elif key == "unknown_toxicities":
+            values[key] = joined([t.raw for t in facts.toxicities if t.code is None])
+        elif key == "current_toxicity":
+            values[key] = facts.current_toxicity.raw if facts.current_toxicity else ""
+        elif key == "clones":
+            values[key] = joined([c.label for c in facts.clones])
+        elif key == "current_tki":
+            values[key] = msg(f"drug:{facts.current_tki}") if facts.current_tki else ""
+        elif key == "option":
+            values[key] = option if option is not None else ""
+    return values
 
 
-def _call_fact(kb: KnowledgeBase, call: CloneCall, drug: str, lang: str) -> r.Fact:
-    parts = []
+_FILL_KEYS = ("unrecognized", "unknown_medications", "unknown_comorbidities", "unknown_toxicities",
+              "current_toxicity", "clones", "current_tki", "option")
+
+
+def _call_fact(kb: KnowledgeBase, call: CloneCall, drug: str) -> r.Fact:
+    parts: list[Msg | str] = []
     for basis in call.basis:
-        detail = f"{t(lang, 'ev_' + basis.evidence_type.value)}, {t(lang, 'level_word')} {basis.level}"
+        detail: list[Msg | str] = [msg(f"t:ev_{basis.evidence_type.value}"), msg("t:level_n", level=basis.level)]
         if basis.ic50_nm:
             ic50 = f"{basis.ic50_nm:g}"
-            detail += ", " + (t(lang, "ic50_vs", ic50=ic50, wt=f"{basis.ic50_wt_nm:g}") if basis.ic50_wt_nm
-                              else t(lang, "ic50", ic50=ic50))
-        parts.append(detail)
+            detail.append(msg("t:ic50_vs", ic50=ic50, wt=f"{basis.ic50_wt_nm:g}") if basis.ic50_wt_nm
+                          else msg("t:ic50", ic50=ic50))
+        parts.append(joined(detail, "comma"))
     if call.weak:  # shown, but it lifted nothing: say why
-        parts.append(t(lang, "weak_call"))
-    name = kb.drugs[drug].name_zh if lang == "zh" else kb.drugs[drug].inn
-    text = t(lang, "call_fact", clone=call.clone.label, drug=name, call=t(lang, call.call),
-             detail="; ".join(parts) or t(lang, "no_data"))
+        parts.append(msg("t:weak_call"))
+    text = msg("t:call_fact", clone=call.clone.label, drug=msg(f"drug:{drug}"), call=msg(f"t:{call.call}"),
+               detail=joined(parts, "semi") if parts else msg("t:no_data"))
     refs = [ref for b in call.basis for ref in b.refs]
     return r.Fact(text=text, citations=_cites(kb, refs))
 
 
-def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | None = None) -> r.Result:
+def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.Result:
     if region is not None:
         case = case.model_copy(update={"patient": case.patient.model_copy(update={"region": Region(region)})})
     facts = build_facts(case, kb)
@@ -153,11 +165,11 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
     tests: dict[str, r.SuggestedTest] = {}
     offered: set[str] = set()
 
-    def add_warning(rule: s.Rule, option: str | None) -> None:
+    def add_warning(rule: s.Rule, option: Msg | None) -> None:
         w = rule.then.warning
         if w is None or w.code in warnings:
             return
-        message = _fill(w.message.zh if lang == "zh" else w.message.en, facts, kb, option or "")
+        message = msg(f"rule.warning:{rule.id}", **_fill_args(w.message, facts, option))
         warnings[w.code] = r.Warning(code=w.code, severity=w.severity.value, message=message, option=option,
                                      citations=_cites(kb, rule.refs))
 
@@ -165,15 +177,15 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         test = rule.then.test
         if test is None:
             return
-        name = test.test.zh if lang == "zh" else test.test.en
-        tests.setdefault(name, r.SuggestedTest(test=name, why=_fill(test.why.zh if lang == "zh" else test.why.en,
-                                                                      facts, kb), citations=_cites(kb, rule.refs)))
+        tests.setdefault(test.test.en, r.SuggestedTest(
+            test=msg(f"rule.test:{rule.id}"), why=msg(f"rule.why:{rule.id}", **_fill_args(test.why, facts)),
+            citations=_cites(kb, rule.refs)))
 
     unmapped = (case.model_extra or {}).get("unmapped") or []
     if unmapped:  # input conversion (e.g. a Phenopacket) left clinical content unused: say so
         warnings["input_not_mapped"] = r.Warning(
             code="input_not_mapped", severity="caution",
-            message=t(lang, "unmapped", items="; ".join(map(str, unmapped))))
+            message=msg("t:unmapped", items=joined([str(x) for x in unmapped], "semi")))
     rules = compiled_rules(kb)
     live = [c for c in rules if c.case_matches(facts, kb)]  # each case condition is evaluated once
     for compiled in live:
@@ -183,36 +195,34 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         offered.update(rule.then.offer)
         add_warning(rule, None)
         add_test(rule)
-        trace.append(r.TraceStep(rule=rule.id, target="case", effect=_effect_text(rule),
-                                 citations=_cites(kb, rule.refs)))
+        trace.append(r.TraceStep(rule=rule.id, effect=_effect_text(rule), citations=_cites(kb, rule.refs)))
 
     scored = [_Scored(c) for c in build_candidates(kb, facts, offered)]
-    pending: list[tuple[_Scored | None, s.Rule | SafetyNote, str]] = []
+    pending: list[tuple[_Scored | None, s.Rule | SafetyNote, Msg]] = []
     candidate_rules = [c for c in live if c.per_candidate]
     for item in scored:
         cand = item.cand
-        name = cand.name(lang)
+        name = cand.label
         for compiled in candidate_rules:
             if not compiled.candidate_matches(cand, facts, kb):
                 continue
             rule = compiled.rule
             item.score += rule.then.score
+            fact = msg(f"rule:{rule.id}", **_fill_args(rule.description, facts, name))
             if rule.then.exclude:
-                item.excluded.append(rule.description.zh if lang == "zh" else rule.description.en)
+                item.excluded.append(fact)
             if rule.then.score > 0 and rule.then.level:
                 item.levels.append(_call_level(cand) if rule.then.level == "calls" else rule.then.level)
             if rule.then.score != 0 or rule.then.exclude:
-                text = rule.description.zh if lang == "zh" else rule.description.en
-                item.facts.append(r.Fact(text=_fill(text, facts, kb, name), citations=_cites(kb, rule.refs)))
+                item.facts.append(r.Fact(text=fact, citations=_cites(kb, rule.refs)))
             if not rule.then.exclude:
-                drug_names = [kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn for d in cand.drugs]
-                pending.append((item, rule, ", ".join(drug_names) or name))
+                pending.append((item, rule, joined(list(map(_drug_msg, cand.drugs))) if cand.drugs else name))
                 add_test(rule)
             trace.append(r.TraceStep(rule=rule.id, target=name, effect=_effect_text(rule),
                                      citations=_cites(kb, rule.refs)))
         for call in cand.calls:
-            item.facts.append(_call_fact(kb, call, cand.drugs[-1], lang))
-        item.safety = option_safety(kb, facts, cand.drugs, name, lang, lambda refs: _cites(kb, refs))
+            item.facts.append(_call_fact(kb, call, cand.drugs[-1]))
+        item.safety = option_safety(kb, facts, cand.drugs, lambda refs: _cites(kb, refs))
         item.score += item.safety.score
         item.facts.extend(item.safety.facts)
         item.excluded.extend(f.text for f in item.safety.excluded)
@@ -226,7 +236,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
             if owner is not None and not owner.excluded:
                 add_warning(source, name)
             continue
-        key = f"{source.code}:{source.message}"
+        key = f"{source.code}:{source.message.model_dump_json()}"
         if key not in warnings:
             warnings[key] = r.Warning(code=source.code, severity=source.severity, message=source.message,
                                       option=name, citations=source.citations)
@@ -237,9 +247,9 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
     kept.sort(key=lambda x: (x.tier, -x.score, _LEVEL_RANK.get(_level(x), 9),
                              _CATEGORY_RANK.get(x.cand.category, 9), x.cand.key))
     kept = _trials_below_covering_option(kb, facts, kept)
-    options = [_option(kb, facts, x, rank, lang) for rank, x in enumerate(kept, start=1)]
-    for suggested in _workup_tests(kb, facts, options, lang):
-        tests.setdefault(suggested.test, suggested)
+    options = [_option(kb, facts, x, rank) for rank, x in enumerate(kept, start=1)]
+    for key, suggested in _workup_tests(kb, facts, options):
+        tests.setdefault(key, suggested)
     for above, option in pairwise(options):  # equal footing is shown, not hidden
         option.tied = (option.score, option.evidence.level) == (above.score, above.evidence.level)
     return r.Result(
@@ -250,14 +260,24 @@ def recommend(case: Case, kb: KnowledgeBase, *, lang: str = "en", region: str | 
         warnings=list(warnings.values()),
         suggested_tests=list(tests.values()),
         interpretation=_interpretation(facts, kb),
-        excluded=[r.Excluded(name=x.cand.name(lang), drugs=x.cand.drugs, reasons=list(dict.fromkeys(x.excluded)),
+        excluded=[r.Excluded(name=x.cand.label, drugs=x.cand.drugs, category=x.cand.category,
+                             reasons=_unique(x.excluded),
                              citations=list(dict.fromkeys(c for f in x.facts for c in f.citations)))
                   for x in scored if x.excluded],
         trace=trace,
-        language=lang,
         region=facts.region,
-        disclaimer=disclaimer(lang),
     )
+
+
+def _drug_msg(drug: str) -> Msg | str:
+    return msg(f"drug:{drug}")
+
+
+def _unique(messages: list[Msg]) -> list[Msg]:
+    seen: dict[str, Msg] = {}
+    for m in messages:
+        seen.setdefault(m.model_dump_json(), m)
+    return list(seen.values())
 
 
 def _call_level(cand: Candidate) -> str:
@@ -289,11 +309,11 @@ def _effect_text(rule: s.Rule) -> str:
     if e.warning:
         parts.append(f"warning {e.warning.code}")
     if e.test:
-        parts.append(f"test: {e.test.test.en}")
+        parts.append("test")
     return "; ".join(parts) or "noted"
 
 
-def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang: str) -> r.Option:
+def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int) -> r.Option:
     cand = item.cand
     level = _level(item)
     level_def = next((lv for lv in kb.evidence.levels if lv.id == level), None)
@@ -307,18 +327,18 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int, lang:
         citations = [c for d in cand.drugs for c in _cites(kb, kb.drugs[d].refs)]
     efficacy = expected_efficacy(kb, cand, facts)
     citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
-    end = t(lang, "sentence_end")
-    rationale = "".join(f.text.rstrip(".。") + end for f in item.facts).strip() or t(lang, "no_rationale")
+    concern = ""
+    if item.tier == 2:
+        concern = "failed_before"
+    elif any(c.call == "resistant" for c in cand.calls):
+        concern = "resistant_clone"
     return r.Option(
-        rank=rank, name=cand.name(lang), drugs=cand.drugs, category=cand.category,
-        evidence=r.Evidence(level=level, level_label=(level_def.label.zh if lang == "zh" else level_def.label.en)
-                            if level_def else "", clinical=level_def.clinical if level_def else False,
-                            citations=citations),
-        rationale=rationale,
+        rank=rank, name=cand.label, drugs=cand.drugs, category=cand.category,
+        evidence=r.Evidence(level=level, clinical=level_def.clinical if level_def else False, citations=citations),
         availability=r.Availability(region=facts.region, status=status, detail=detail),
         score=item.score, rationale_facts=item.facts, expected_efficacy=efficacy,
         clone_calls={c.clone.label: c.call for c in cand.calls},
-        administration=item.safety.items,
+        administration=item.safety.items, concern=concern,
     )
 
 

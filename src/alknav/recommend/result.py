@@ -1,8 +1,10 @@
-"""The recommendation output (contract v1 fields, plus extras the contract welcomes)."""
+"""The engine's result: language-neutral. Texts are messages (a template key and its arguments),
+rendered into English or Chinese by alknav.outputs.render; everything else is codes, numbers and
+citations. The JSON contract (shared/contracts/case-format.md) is the rendered form."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,9 +13,31 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Msg(Out):
+    """A text in no language yet. ``key`` names a template: ``t:<word>`` (program wording),
+    ``rule:<id>`` / ``rule.warning:<id>`` / ``rule.test:<id>`` / ``rule.why:<id>`` (knowledge/rules*.yaml),
+    ``drug:<id>``, ``regimen:<id>``, ``level:<id>``, ``workup.test:<id>`` / ``workup.why:<id>``,
+    ``label.<part>:<drug>:<item>`` (knowledge/safety), ``class:<id>`` (interaction classes), or
+    ``join:<list|semi|comma>`` (the ``items`` argument joined the way the language joins them)."""
+
+    key: str
+    args: dict[str, MsgArg] = Field(default_factory=dict)
+
+
+MsgArg = Union[Msg, list[Union[Msg, str]], str, int, float]  # noqa: UP007 (a recursive alias needs Union)
+Msg.model_rebuild()
+
+
+def msg(key: str, **args: MsgArg) -> Msg:
+    return Msg(key=key, args=args)
+
+
+def joined(items: list[Msg | str], how: str = "list") -> Msg:
+    return Msg(key=f"join:{how}", args={"items": items})
+
+
 class Evidence(Out):
     level: str
-    level_label: str = ""
     clinical: bool = True
     citations: list[str] = Field(default_factory=list)
 
@@ -21,10 +45,12 @@ class Evidence(Out):
 class Availability(Out):
     region: str
     status: str  # approved | not_approved | investigational | unknown
-    detail: str = ""
+    detail: Msg | None = None
 
 
 class Efficacy(Out):
+    """One trial result, as curated (trial names, arms and endpoint qualifiers are knowledge data)."""
+
     trial: str
     trial_id: str
     setting: str
@@ -41,7 +67,7 @@ class Efficacy(Out):
 
 
 class Fact(Out):
-    text: str
+    text: Msg
     citations: list[str] = Field(default_factory=list)
 
 
@@ -50,55 +76,57 @@ class AdminItem(Out):
 
     drug: str
     kind: str  # dose | dose_other_region | dose_levels | monitoring | interaction | population | toxicity
-    text: str
-    detail: str = ""  # schedule (monitoring), action (interaction, population), re-challenge (toxicity)
+    text: Msg
+    schedule: Msg | None = None  # monitoring
+    action: str = ""  # interaction, population: the label's action; toxicity: the re-challenge rule
+    regions: list[str] = Field(default_factory=list)  # dose, dose_other_region: where this dose applies
     code: str = ""
     citations: list[str] = Field(default_factory=list)
 
 
 class Option(Out):
     rank: int
-    name: str
+    name: Msg
     drugs: list[str]
     category: str
     evidence: Evidence
-    rationale: str
     availability: Availability
     score: int
     tied: bool = Field(default=False, description="same score and evidence level as the option ranked above")
     rationale_facts: list[Fact] = Field(default_factory=list)
     expected_efficacy: list[Efficacy] = Field(default_factory=list)
     clone_calls: dict[str, str] = Field(default_factory=dict, description="ALK clone -> call for this option")
-    administration: list[AdminItem] = Field(
-        default_factory=list, description="how to give it safely: dose, dose levels, monitoring, interactions, "
-                                          "special populations, re-challenge after toxicity (from the labels)")
+    administration: list[AdminItem] = Field(default_factory=list)
+    concern: str = Field(default="", description="failed_before (the tumour progressed on it) or resistant_clone "
+                                                  "(a clone is called resistant): shown, not advised")
 
 
 class Warning(Out):
     code: str
     severity: str
-    message: str
-    option: str | None = None
+    message: Msg
+    option: Msg | None = None
     citations: list[str] = Field(default_factory=list)
 
 
 class SuggestedTest(Out):
-    test: str
-    why: str
+    test: Msg
+    why: Msg
     citations: list[str] = Field(default_factory=list)
 
 
 class TraceStep(Out):
     rule: str
-    target: str
-    effect: str
+    target: Msg | None = None  # None: the rule fired on the case
+    effect: str  # codes: "score +50; exclude; consider <regimen>; warning <code>; test"
     citations: list[str] = Field(default_factory=list)
 
 
 class Excluded(Out):
-    name: str
+    name: Msg
     drugs: list[str]
-    reasons: list[str]
+    category: str = ""
+    reasons: list[Msg]
     citations: list[str] = Field(default_factory=list)
 
 
@@ -112,6 +140,4 @@ class Result(Out):
     interpretation: dict[str, Any] = Field(default_factory=dict)
     excluded: list[Excluded] = Field(default_factory=list)
     trace: list[TraceStep] = Field(default_factory=list)
-    language: str = "en"
     region: str = "US"
-    disclaimer: str = ""

@@ -12,6 +12,7 @@ from alknav.interpret.facts import CaseFacts, clone_call, coverage
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.recommend.candidates import Candidate
+from alknav.recommend.result import Msg, joined, msg
 
 CaseTest = Callable[[Any, CaseFacts, KnowledgeBase], bool]
 CandidateTest = Callable[[Any, Candidate, CaseFacts, KnowledgeBase], bool]
@@ -188,14 +189,14 @@ def compiled_rules(kb: KnowledgeBase) -> list[CompiledRule]:
     return kb.derived["rules"]  # type: ignore[no-any-return]
 
 
-def availability(kb: KnowledgeBase, cand: Candidate, region: str) -> tuple[str, str]:
+def availability(kb: KnowledgeBase, cand: Candidate, region: str) -> tuple[str, Msg | None]:
     if cand.category == "clinical_trial":
-        return "investigational", "available only within a clinical trial"
+        return "investigational", msg("t:avail_trial_only")
     if cand.category == "local_therapy" and not cand.drugs:
-        return "approved", "local therapy"
+        return "approved", msg("t:avail_local")
     statuses = {d: _approved_in_region(kb, d, region) for d in cand.drugs}
     if all(v == "approved" for v in statuses.values()):
-        return "approved", ""
-    missing = [kb.drugs[d].inn for d, v in statuses.items() if v != "approved"]
+        return "approved", None
+    missing: list[Msg | str] = [msg(f"drug:{d}") for d, v in statuses.items() if v != "approved"]
     worst = "not_approved" if any(v == "not_approved" for v in statuses.values()) else "unknown"
-    return worst, f"not recorded as approved in {region}: {', '.join(missing)}"
+    return worst, msg("t:avail_missing", region=region, drugs=joined(missing))

@@ -37,7 +37,7 @@ _POPULATION_CODE = {"child_pugh_in": "hepatic_impairment", "creatinine_clearance
 class SafetyNote:
     code: str
     severity: str
-    message: str
+    message: r.Msg
     citations: list[str]
 
 
@@ -48,10 +48,6 @@ class OptionSafety:
     score: int = 0
     facts: list[r.Fact] = field(default_factory=list)
     warnings: list[SafetyNote] = field(default_factory=list)
-
-
-def _text(lang: str, value: s.Lang) -> str:
-    return value.zh if lang == "zh" else value.en
 
 
 def _population_applies(when: s.PopulationWhen, facts: CaseFacts) -> bool:
@@ -87,8 +83,7 @@ def _population_code(when: s.PopulationWhen) -> str:
     return words[0] if words else "special_population"
 
 
-def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], option_name: str, lang: str,
-                  cites: Cites, *, top: bool = False) -> OptionSafety:
+def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: Cites) -> OptionSafety:
     """The label items for every drug of one option, and their effect on it."""
     out = OptionSafety()
     region = facts.region
@@ -98,55 +93,59 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], option_
             meds_by_class.setdefault(cls, []).append(med.name)
     for drug_id in drugs:
         label = kb.safety.get(drug_id)
-        drug = kb.drugs[drug_id]
-        name = drug.name_zh if lang == "zh" else drug.inn
         if label is None:
             continue
-        doses = [d for d in label.doses if s.Region(region) in d.regions]
-        for dose in doses or label.doses:
-            where = "" if doses else " (" + ", ".join(x.value for x in dose.regions) + ")"
-            out.items.append(r.AdminItem(drug=drug_id, kind="dose", text=_text(lang, dose.text) + where,
+        name = r.msg(f"drug:{drug_id}")
+        doses = [i for i, d in enumerate(label.doses) if s.Region(region) in d.regions]
+        for i in doses or range(len(label.doses)):
+            dose = label.doses[i]
+            # no dose for this region: every region's dose is shown with the regions it applies to
+            out.items.append(r.AdminItem(drug=drug_id, kind="dose", text=r.msg(f"label.dose:{drug_id}:{i}"),
+                                         regions=[] if doses else [x.value for x in dose.regions],
                                          citations=cites(dose.refs)))
-        for dose in label.doses:  # the other regions' doses, when they differ (e.g. Japan)
-            if doses and dose not in doses and _text("en", dose.text) not in {_text("en", d.text) for d in doses}:
+        here = {label.doses[i].text.en for i in doses}
+        for i, dose in enumerate(label.doses):  # the other regions' doses, when they differ (e.g. Japan)
+            if doses and i not in doses and dose.text.en not in here:
                 out.items.append(r.AdminItem(drug=drug_id, kind="dose_other_region",
-                                             text=_text(lang, dose.text),
-                                             detail=", ".join(x.value for x in dose.regions),
-                                             citations=cites(dose.refs)))
+                                             text=r.msg(f"label.dose:{drug_id}:{i}"),
+                                             regions=[x.value for x in dose.regions], citations=cites(dose.refs)))
         if label.dose_levels is not None:
-            out.items.append(r.AdminItem(drug=drug_id, kind="dose_levels", text=_text(lang, label.dose_levels.text),
+            out.items.append(r.AdminItem(drug=drug_id, kind="dose_levels", text=r.msg(f"label.dose_levels:{drug_id}"),
                                          citations=cites(label.dose_levels.refs)))
         for mon in label.monitoring:
-            out.items.append(r.AdminItem(drug=drug_id, kind="monitoring", code=mon.id, text=_text(lang, mon.test),
-                                         detail=_text(lang, mon.schedule), citations=cites(mon.refs)))
+            out.items.append(r.AdminItem(drug=drug_id, kind="monitoring", code=mon.id,
+                                         text=r.msg(f"label.monitoring:{drug_id}:{mon.id}"),
+                                         schedule=r.msg(f"label.schedule:{drug_id}:{mon.id}"),
+                                         citations=cites(mon.refs)))
         for inter in label.interactions:
             names = meds_by_class.get(inter.interaction_class)
             if not names:
                 continue
-            cls_name = _text(lang, kb.interaction_classes[inter.interaction_class].name)
-            message = f"{name}: {_text(lang, inter.message)} ({', '.join(names)}: {cls_name})"
+            message = r.msg("t:adm_interaction_text", drug=name,
+                            message=r.msg(f"label.interaction:{drug_id}:{inter.interaction_class}"),
+                            medicines=r.joined(list(names)), cls=r.msg(f"class:{inter.interaction_class}"))
             citations = cites(inter.refs)
             out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
-                                         text=message, detail=inter.action.value, citations=citations))
+                                         text=message, action=inter.action.value, citations=citations))
             out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}",
                                            _ACTION_SEVERITY[inter.action], message, citations))
             _apply(kb, out, inter.action, message, citations)
         for pop in label.populations:
             if not _population_applies(pop.when, facts):
                 continue
-            message = f"{name}: {_text(lang, pop.message)}"
+            message = r.msg("t:adm_drug_text", drug=name, message=r.msg(f"label.population:{drug_id}:{pop.id}"))
             citations = cites(pop.refs)
             out.items.append(r.AdminItem(drug=drug_id, kind="population", code=pop.id, text=message,
-                                         detail=pop.action.value, citations=citations))
+                                         action=pop.action.value, citations=citations))
             if pop.action is not s.Action.no_adjustment:
                 out.warnings.append(SafetyNote(_population_code(pop.when), _ACTION_SEVERITY[pop.action], message,
                                                citations))
             _apply(kb, out, pop.action, message, citations)
-        _toxicity_items(kb, facts, label, drug_id, name, lang, cites, out)
+        _toxicity_items(kb, facts, label, drug_id, cites, out)
     return out
 
 
-def _apply(kb: KnowledgeBase, out: OptionSafety, action: s.Action, message: str, citations: list[str]) -> None:
+def _apply(kb: KnowledgeBase, out: OptionSafety, action: s.Action, message: r.Msg, citations: list[str]) -> None:
     if action is s.Action.contraindicated:
         out.excluded.append(r.Fact(text=message, citations=citations))
     else:
@@ -157,27 +156,29 @@ def _apply(kb: KnowledgeBase, out: OptionSafety, action: s.Action, message: str,
             out.facts.append(r.Fact(text=message, citations=citations))
 
 
-def _toxicity_items(kb: KnowledgeBase, facts: CaseFacts, label: s.DrugSafety, drug_id: str, name: str, lang: str,
-                    cites: Cites, out: OptionSafety) -> None:
+def _toxicity_items(kb: KnowledgeBase, facts: CaseFacts, label: s.DrugSafety, drug_id: str, cites: Cites,
+                    out: OptionSafety) -> None:
     """Earlier toxicity on this drug: forbidden re-challenge excludes it; otherwise the label's
     dose-modification advice is shown."""
     for tox in facts.toxicities:
         if tox.code is None or drug_id not in tox.drugs:
             continue
         grade = tox.grade or int(kb.limit(s.LimitId.assumed_toxicity_grade))
-        advice = [a for a in label.toxicities if a.toxicity == tox.code and a.min_grade <= grade]
+        advice = [(i, a) for i, a in enumerate(label.toxicities) if a.toxicity == tox.code and a.min_grade <= grade]
         if not advice:
             continue
-        worst = max(advice, key=lambda a: a.min_grade)
-        message = f"{name}: {_text(lang, worst.message)} ({tox.raw})"
+        index, worst = max(advice, key=lambda ia: ia[1].min_grade)
+        message = r.msg("t:adm_toxicity_text", drug=r.msg(f"drug:{drug_id}"),
+                        message=r.msg(f"label.toxicity:{drug_id}:{index}"), toxicity=tox.raw)
         citations = cites(worst.refs)
         out.items.append(r.AdminItem(drug=drug_id, kind="toxicity", code=tox.code, text=message,
-                                     detail=worst.rechallenge.value, citations=citations))
+                                     action=worst.rechallenge.value, citations=citations))
         if worst.rechallenge is s.Rechallenge.forbidden:
             out.excluded.append(r.Fact(text=message, citations=citations))
             out.warnings.append(SafetyNote("toxicity_no_rechallenge", "contraindication", message, citations))
         elif worst.rechallenge is s.Rechallenge.reduced_dose:
-            levels = _text(lang, label.dose_levels.text) if label.dose_levels else ""
-            text = message + (f" — {levels}" if levels else "")
+            text = message
+            if label.dose_levels:
+                text = r.msg("t:adm_then_levels", message=message, levels=r.msg(f"label.dose_levels:{drug_id}"))
             out.warnings.append(SafetyNote("toxicity_dose_modification", "caution", text,
                                            citations + (cites(label.dose_levels.refs) if label.dose_levels else [])))

@@ -19,8 +19,9 @@ from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_model import Case
 from alknav.inputs.case_reader import parse_case_text
 from alknav.kb.loader import KnowledgeBase
+from alknav.outputs.render import RenderedResult as Result
+from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
-from alknav.recommend.result import Result
 from alknav.service.auth import KeyChecker
 from alknav.service.errors import ApiError, ErrorResponse
 from alknav.service.settings import Settings
@@ -158,7 +159,7 @@ def case_of(data: dict[str, Any], text: str | None = None) -> Case:
 
 def _recommend(st: ServiceState, case: Case, lang: str, region: str | None) -> Response:
     try:
-        result = recommend(case, st.kb, lang=lang, region=region)
+        result = render_result(recommend(case, st.kb, region=region), st.kb, lang)
     except CaseError as exc:
         raise ApiError(422, exc.field, exc.message) from None
     except AlknavError as exc:

@@ -133,8 +133,7 @@ def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTML
     from alknav.outputs.report.html import render_html
     from alknav.recommend.engine import recommend
 
-    result = recommend(case, kb, lang=lang, region=region)
-    return HTMLResponse(render_html(case, result, kb))
+    return HTMLResponse(render_html(case, recommend(case, kb, region=region), kb, lang))
 
 
 def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:

@@ -148,9 +148,9 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
         out.append("strong CYP3A inducer taken, rank 1 holds lorlatinib")
     for o in options:
         for item in o.administration:
-            if item.kind in ("interaction", "population") and item.detail == "contraindicated":
+            if item.kind in ("interaction", "population") and item.action == "contraindicated":
                 out.append(f"{o.drugs} offered although contraindicated: {item.text}")
-            if item.kind == "toxicity" and item.detail == "forbidden":
+            if item.kind == "toxicity" and item.action == "forbidden":
                 out.append(f"{o.drugs} offered although re-challenge is forbidden: {item.text}")
     # 4. a failed drug is never first without a re-sensitisation call
     if top.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in top.drugs):

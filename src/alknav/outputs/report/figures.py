@@ -32,7 +32,8 @@ from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import best_call, find_drug, find_mutation, matrix_drugs
 from alknav.outputs.i18n import t, term
-from alknav.recommend.result import Efficacy, Result
+from alknav.outputs.render import RenderedResult as Result
+from alknav.recommend.result import Efficacy
 
 CSS_FONT_STACK = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Noto Sans', 'DejaVu Sans', sans-serif"
 CALL_COLOURS = {"sensitive": "#1a9850", "intermediate": "#fdae61", "resistant": "#d73027", "unknown": "#d9d9d9"}

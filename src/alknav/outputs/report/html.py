@@ -12,6 +12,7 @@ from alknav.inputs.case_model import Case
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import split_cite
 from alknav.outputs.i18n import t
+from alknav.outputs.render import render_result
 from alknav.outputs.report.figures import CSS_FONT_STACK, all_figures
 from alknav.outputs.report.view import build_view
 from alknav.recommend.result import Result
@@ -31,17 +32,18 @@ def _environment() -> Environment:
     )
 
 
-def render_html(case: Case, result: Result, kb: KnowledgeBase, *, generated: str | None = None,
+def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en", *, generated: str | None = None,
                 top: int | None = None) -> str:
-    """The report in result.language. ``generated`` is a date string printed as given (no clock is read);
+    """The report in ``lang``. ``generated`` is a date string printed as given (no clock is read);
     ``top`` limits the options shown (all by default)."""
-    lang = result.language
-    view = build_view(case, result, kb, generated=generated, top=top)
-    view.figures = all_figures(case, result, kb)
+    rendered = render_result(result, kb, lang)
+    view = build_view(case, rendered, kb, generated=generated, top=top)
+    view.figures = all_figures(case, rendered, kb)
 
     def tr(key: str, **values: Any) -> str:
         return t(lang, key, **{k: str(v) for k, v in values.items()})
 
     template = _environment().get_template("report.html.j2")
-    return template.render(v=view, t=tr, split_cite=split_cite, font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
+    return template.render(v=view, t=tr, split_cite=split_cite,
+                           font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import alknav.outputs.report.localise as localise
 from alknav.errors import LookupFailed
 from alknav.inputs.case_model import Case
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import find_drug
 from alknav.outputs.i18n import t, term
-from alknav.outputs.report import localise
-from alknav.recommend.result import Option, Result
+from alknav.outputs.render import Option
+from alknav.outputs.render import RenderedResult as Result
 
 
 @dataclass(frozen=True)
