@@ -26,6 +26,7 @@ from alknav.service.api import CASE_SCHEMA_REF, ServiceState, router
 from alknav.service.auth import KeyChecker
 from alknav.service.docs import docs_page
 from alknav.service.errors import ApiError, error_body, field_of
+from alknav.service.security import SecurityHeaders, web_secret
 from alknav.service.settings import Settings, load_settings
 from alknav.service.store import Store
 
@@ -171,7 +172,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from alknav.service.web import add_web  # the server-rendered pages share the KB and the body limit
 
-    add_web(app, kb, settings.max_request_bytes)
+    secret = web_secret(settings.data_dir, settings.secret_key)
+    add_web(app, kb, settings.max_request_bytes, secret)
 
     app.add_middleware(Guard, limit=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: also on Guard's 413 and 500 answers
     return app
