@@ -98,7 +98,7 @@ class Guard:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(error_body(exc.field, exc.message), status_code=exc.status)
+    return JSONResponse(error_body(exc.field, exc.message), status_code=exc.status, headers=exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
