@@ -189,14 +189,20 @@ def health() -> dict[str, str]:
 @router.post("/recommend", tags=["recommend"], response_model=Result, responses=_BODY_ERR, openapi_extra=_CASE_BODY,
              summary="Recommend for a case sent in the body (public; nothing is stored)")
 async def recommend_body(request: Request, st: State, lang: Lang = "en", region: RegionQ = None) -> Response:
-    _data, case = parse_body(await read_body(request, st.settings.max_request_bytes))
-    return _recommend(st, case, lang, region)
+    raw = await read_body(request, st.settings.max_request_bytes)
+    # parsing and the engine are CPU work: a worker thread, so /health and other requests stay served
+
+    def work() -> Response:
+        return _recommend(st, parse_body(raw)[1], lang, region)
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/cases", tags=["cases"], status_code=201, response_model=StoredCase, openapi_extra=_CASE_BODY,
              responses={**_AUTH_ERR, **_BODY_ERR}, summary="Store a new case (version 1)")
 async def create_case(request: Request, response: Response, st: State, key: KeyId) -> StoredCase:
-    data, _case = parse_body(await read_body(request, st.settings.max_request_bytes))
+    raw = await read_body(request, st.settings.max_request_bytes)
+    data, _case = await run_in_threadpool(parse_body, raw)
     rec = await run_in_threadpool(st.store.create, data, key.key_id, key.owner)
     response.headers["Location"] = f"/api/v1/cases/{rec.id}"
     return _stored(rec)
@@ -231,7 +237,8 @@ def get_case(case_id: str, st: State, key: KeyId, version: VersionQ = None) -> S
 @router.put("/cases/{case_id}", tags=["cases"], response_model=StoredCase, openapi_extra=_CASE_BODY,
             responses={**_AUTH_ERR, **_BODY_ERR, 404: _ERR}, summary="Store a new version (history is kept)")
 async def update_case(case_id: str, request: Request, st: State, key: KeyId) -> StoredCase:
-    data, _case = parse_body(await read_body(request, st.settings.max_request_bytes))
+    raw = await read_body(request, st.settings.max_request_bytes)
+    data, _case = await run_in_threadpool(parse_body, raw)
     rec = await run_in_threadpool(lambda: st.store.update(case_id, data, key.key_id, scope=key.scope))
     if rec is None:
         raise _not_found(case_id, None)

@@ -83,6 +83,11 @@ def _error(lang: str, message: str, status: int = 400) -> HTMLResponse:
     return _page(lang, "error.html.j2", status=status, message=message)
 
 
+def error_page(lang: str | None, message: str, status: int) -> HTMLResponse:
+    """An error as a page, for errors raised before a web route runs (e.g. a body over the limit)."""
+    return _error(web_lang(lang), message, status)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
 
