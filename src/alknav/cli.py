@@ -417,6 +417,13 @@ def _inputs(maf: list[Path] | None, vcf: list[Path] | None, fusions: list[Path] 
     from alknav.cohort.assemble import Inputs
 
     _check_choice(build, ("GRCh37", "GRCh38"), "--build", False)
+    if min_copies is not None:
+        from alknav.inputs.genomic.cna import check_min_copies
+
+        try:
+            check_min_copies(min_copies)
+        except AlknavError as exc:
+            _fail(str(exc), field="--min-copies")
     if not any((maf, vcf, fusions, cna)) and clinical is None:
         _fail("give at least one input: --maf, --vcf, --fusions, --cna or --clinical")
     return Inputs(maf=maf or [], vcf=vcf or [], fusions=fusions or [], cna=cna or [], clinical=clinical,
