@@ -232,7 +232,7 @@ class StoreContract:
 
     def test_migrations_are_idempotent(self, svc: Service) -> None:
         create_app(svc.settings)  # a second start on the same database
-        assert svc.rows("SELECT version_num FROM alembic_version") == [("0001",)]
+        assert svc.rows("SELECT version_num FROM alembic_version") == [("0002",)]
 
 
 class TestSqliteStore(StoreContract):

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from alknav.service import Settings
+from tests.security.test_access import IsolationContract
 from tests.test_service import StoreContract
 
 _PG_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -103,3 +104,18 @@ class TestPostgresStore(StoreContract):
                 assert "PostgreSQL" in conn.execute(text("SELECT version()")).scalar_one()
         finally:
             engine.dispose()
+
+
+class TestPostgresIsolation(IsolationContract):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def settings(cls, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+        # a database of its own, so that the case counts of TestPostgresStore do not mix in
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE DATABASE isolation"))
+        engine.dispose()
+        return Settings(database_url=postgres_url.rsplit("/", 1)[0] + "/isolation",
+                        data_dir=tmp_path_factory.mktemp("alknav-pg-iso"))

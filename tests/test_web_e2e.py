@@ -26,15 +26,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     uvicorn = pytest.importorskip("uvicorn")
-    from fastapi import FastAPI
+    from alknav.service.app import create_app
+    from alknav.service.settings import Settings
 
-    from alknav.kb.loader import load_kb
-    from alknav.service.web import add_web
-
-    app = FastAPI()
-    add_web(app, load_kb(), 1_000_000)
+    # the whole service, so that its security headers (CSP, CSRF cookie) are what the browser meets
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("web-data")))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -54,8 +52,12 @@ def page(base_url: str) -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_page()
+        violations: list[str] = []
+        # a Content-Security-Policy refusal shows on the console: the pages must need none
+        pg.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
         yield pg
         browser.close()
+        assert not violations, violations
 
 
 def test_form_case_shows_ranked_options(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -102,3 +104,20 @@ def test_switch_language(page, base_url: str) -> None:  # type: ignore[no-untype
     assert "录入病例" in page.inner_text("body")
     page.goto(f"{base_url}/kb/mutations/G1202R?lang=zh")
     assert "耐药" in page.inner_text("body")
+
+
+def test_styles_load_under_the_csp(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The stylesheet is a file the CSP allows: the header is dark blue, not unstyled."""
+    page.goto(f"{base_url}/?lang=en")
+    colour = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+    assert colour == "rgb(22, 50, 79)"
+
+
+def test_report_styles_allowed_by_hash(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The report keeps its inline <style> (one file for print); the CSP admits it by hash only."""
+    page.goto(f"{base_url}/?lang=en")
+    page.locator("#case-form textarea[name=history]").fill("alectinib")
+    page.locator("#case-form button[type=submit]").click()
+    page.wait_for_load_state()
+    family = page.evaluate("getComputedStyle(document.documentElement).fontFamily")
+    assert "Noto Sans" in family

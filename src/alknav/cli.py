@@ -418,6 +418,13 @@ def _inputs(maf: list[Path] | None, vcf: list[Path] | None, fusions: list[Path] 
     from alknav.cohort.assemble import Inputs
 
     _check_choice(build, ("GRCh37", "GRCh38"), "--build", False)
+    if min_copies is not None:
+        from alknav.inputs.genomic.cna import check_min_copies
+
+        try:
+            check_min_copies(min_copies)
+        except AlknavError as exc:
+            _fail(str(exc), field="--min-copies")
     if not any((maf, vcf, fusions, cna)) and clinical is None:
         _fail("give at least one input: --maf, --vcf, --fusions, --cna or --clinical")
     return Inputs(maf=maf or [], vcf=vcf or [], fusions=fusions or [], cna=cna or [], clinical=clinical,
@@ -579,13 +586,18 @@ def serve_cmd(
 
 
 @keys_app.command("create")
-def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e.g. the client system")]) -> None:
-    """Create an API key; it is shown once and stored only as a salted hash."""
+def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e.g. the client system")],
+                owner: Annotated[str | None, typer.Option(help="share cases with every key of this owner "
+                                                                "(a team, or a key being rotated); default: "
+                                                                "the key alone")] = None,
+                admin: Annotated[bool, typer.Option(help="the key sees every owner's cases")] = False) -> None:
+    """Create an API key; it is shown once and stored only as a salted hash. A key sees only its
+    owner's cases."""
     _need("service", "fastapi")
     from alknav.service import create_key, load_settings
 
     try:
-        key = create_key(load_settings(), name)
+        key = create_key(load_settings(), name, owner, "admin" if admin else "user")
     except AlknavError as exc:
         _fail(str(exc), field="name")
     print(key)
@@ -618,7 +630,8 @@ def keys_list(as_json: JsonFlag = False) -> None:
     except AlknavError as exc:
         _fail(str(exc))
     rows = [{"id": k.id, "name": k.name, "created_at": k.created_at.isoformat(),
-             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]
+             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None, "owner": k.owner, "role": k.role}
+            for k in keys]
     if as_json:
         _dump(rows)
         return

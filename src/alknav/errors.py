@@ -10,6 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MESSAGE_LIMIT = 500
+
+
+def printable(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """One bounded, printable line: an error may quote bytes from a hostile file, and a newline,
+    a terminal escape or a megabyte of them must not reach the user's terminal or the log."""
+    out = text if text.isprintable() else "".join(
+        ch if ch.isprintable() else ("\\n" if ch == "\n" else f"\\x{ord(ch):02x}" if ord(ch) < 256
+                                     else f"\\u{ord(ch):04x}")
+        for ch in text[:limit * 2])
+    return out if len(out) <= limit else out[:limit - 1] + "…"
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:
@@ -52,6 +64,6 @@ class CaseError(AlknavError):
     """A case that cannot be answered. ``field`` is a dotted path such as 'history[0].regimen[1]'."""
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
+        self.field = printable(field, 200)
+        self.message = printable(message)
+        super().__init__(f"{self.field}: {self.message}" if self.field else self.message)

@@ -45,7 +45,8 @@ class Inputs:
 
             yield from read_fusions(path, kb, build=self.build, sample=sample)
         for path in self.cna:
-            yield from read_cna(path, min_copies=self.min_copies or DEFAULT_MIN_COPIES, sample=sample)
+            yield from read_cna(path, min_copies=DEFAULT_MIN_COPIES if self.min_copies is None else self.min_copies,
+                                    sample=sample)
 
 
 @dataclass

@@ -263,11 +263,19 @@ def _residue_problem(gene: str, change: str, kb: KnowledgeBase) -> str | None:
     return None
 
 
+MAX_ALTERATION = 300  # the longest notation alknav reads (a compound, an HGVS delins) is far shorter
+
+
 def parse_alteration(item: Any, kb: KnowledgeBase) -> Alteration:
     """One alteration string or structured item from a case file."""
     if isinstance(item, dict) or hasattr(item, "model_dump"):
         return _structured(item if isinstance(item, dict) else item.model_dump(), kb)
     inp = str(item)
+    if len(inp) > MAX_ALTERATION:
+        # bounded work per cell whatever the reader: the grammar is never run on a megabyte
+        return Alteration(inp, None, None, "unknown", False,
+                          reason=f"{len(inp)} characters: longer than any alteration alknav reads "
+                                 f"({MAX_ALTERATION}); not read")
     # Parsing is pure for a given knowledge base, and the same notations recur (the HGVS grammar
     # costs ~0.3 ms a call), so results are memoised per KB; callers get their own copy.
     cache: dict[str, Alteration] = kb.derived.setdefault("alteration_cache", {})

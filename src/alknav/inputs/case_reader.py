@@ -1,4 +1,9 @@
-"""Read a case file (YAML or JSON) into a validated Case, or raise CaseError naming the field."""
+"""Read a case file (YAML or JSON) into a validated Case, or raise CaseError naming the field.
+
+Hostile input is refused before it costs anything: YAML aliases may not expand a document beyond
+``MAX_NODES`` values (an "alias bomb" of a few hundred bytes otherwise grows to gigabytes), every
+string is capped (``MAX_TEXT``, ``notes`` ``MAX_NOTES``) before any parser sees it, and integers too
+long to be a value (``MAX_DIGITS``) stay text so that validation names their field."""
 
 from __future__ import annotations
 
@@ -13,6 +18,122 @@ from pydantic import ValidationError
 from alknav.errors import CaseError
 from alknav.inputs.case_model import Case
 from alknav.inputs.phenopacket import case_data_from_phenopacket
+
+MAX_NODES = 100_000  # a real case has well under a thousand values
+MAX_TEXT = 2_000  # any one string of a case; alterations are further bounded by their parser
+MAX_NOTES = 20_000
+PHENOPACKET_TEXT = 20_000  # free-text descriptions; mapped values are capped again as a case
+MAX_KEY = 200
+MAX_DIGITS = 50
+MAX_EXTRA_REPORTED = 20
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Values the document holds once every alias is expanded, counted without expanding: each
+    node's size is computed once (aliases share nodes). Stops at MAX_NODES + 1."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not done:
+            sizes[key] = -1  # in progress: meeting it again below means the document contains itself
+            stack.append((node, True))
+            for child in children:
+                if sizes.get(id(child)) == -1:
+                    raise _Refused("an alias refers to the value that contains it")
+                if id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        total = 1 + sum(sizes[id(c)] for c in children)
+        sizes[key] = min(total, MAX_NODES + 1)
+    return sizes[id(root)]
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, checked between composing and constructing: the node graph (where an
+    alias is one shared node) is measured before any Python object is built from it."""
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None and _expanded_size(node) > MAX_NODES:
+            raise _Refused(f"its aliases expand to more than {MAX_NODES} values (an alias bomb?); write the "
+                           "values out instead of repeating anchors")
+        return node
+
+    def construct_yaml_int(self, node: yaml.Node) -> Any:
+        text = str(node.value)
+        return text if len(text) > MAX_DIGITS else super().construct_yaml_int(node)  # type: ignore[arg-type]
+
+
+_CaseLoader.add_constructor("tag:yaml.org,2002:int", _CaseLoader.construct_yaml_int)
+
+
+def _json_int(text: str) -> int | str:
+    return text if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _check_sizes(data: Any, limit: int = MAX_TEXT) -> None:
+    """Refuse over-long strings and keys anywhere in the parsed data, naming the field."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            cap = MAX_NOTES if path == "notes" else limit
+            if len(value) > cap:
+                raise CaseError(path, f"{len(value)} characters; at most {cap} are read here")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                name = str(k)
+                if len(name) > MAX_KEY:
+                    raise CaseError(path, f"a field name of {len(name)} characters; at most {MAX_KEY}")
+                stack.append((v, f"{path}.{name}" if path else name))
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
+
+
+def _extra_fields(model: Any, path: str = "") -> list[str]:
+    """Dotted names of the fields the case format does not define (kept, but unused)."""
+    from pydantic import BaseModel
+
+    out: list[str] = []
+    for name in model.model_extra or {}:
+        if not (path == "" and name == "unmapped"):
+            out.append(f"{path}{name}")
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, BaseModel):
+                where = f"{path}{name}[{i}]." if isinstance(value, list) else f"{path}{name}."
+                out.extend(_extra_fields(item, where))
+    return out
+
+
+def _report_extras(case: Case) -> None:
+    """The contract promises that extra fields are reported, not silently dropped: list them with
+    what the input conversion could not use (``unmapped``), which every output shows."""
+    extra = case.model_extra if case.model_extra is not None else {}
+    unmapped = extra.get("unmapped")
+    if unmapped is not None and (not isinstance(unmapped, list) or not all(isinstance(u, str) for u in unmapped)):
+        raise CaseError("unmapped", "must be a list of texts (what an input conversion could not use)")
+    names = _extra_fields(case)
+    if not names:
+        return
+    shown = ", ".join(names[:MAX_EXTRA_REPORTED])
+    more = f" and {len(names) - MAX_EXTRA_REPORTED} more" if len(names) > MAX_EXTRA_REPORTED else ""
+    extra["unmapped"] = [*(unmapped or []), f"fields not in the case format, ignored: {shown}{more}"]
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -33,6 +154,10 @@ def parse_case_data(data: Any, source: str = "case") -> Case:
     if not isinstance(data, dict):
         raise CaseError("", f"{source}: a case must be a mapping of fields (got {type(data).__name__})")
     try:
+        _check_sizes(data)
+    except RecursionError:
+        raise CaseError("", f"{source}: nested too deeply to be a case") from None
+    try:
         case = Case.model_validate(data)
     except RecursionError:
         raise CaseError("", f"{source}: nested too deeply to be a case") from None
@@ -42,6 +167,7 @@ def parse_case_data(data: Any, source: str = "case") -> Case:
         value = err.get("input")
         shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) and len(repr(value)) < 60 else ""
         raise CaseError(field, f"{err['msg']}{shown}") from None
+    _report_extras(case)
     _check_consistency(case)
     return case
 
@@ -63,8 +189,11 @@ def parse_case_text(text: str, source: str = "case") -> Case:
     if not text.strip():
         raise CaseError("file", f"{source}: the file is empty")
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except RecursionError:
+        data = json.loads(text, parse_int=_json_int) if text.lstrip().startswith("{") else \
+            yaml.load(text, Loader=_CaseLoader)  # a SafeLoader subclass
+    except _Refused as exc:
+        raise CaseError("file", f"{source}: refused: {exc}") from None
+    except (RecursionError, MemoryError):
         raise CaseError("file", f"{source}: nested too deeply to be a case file") from None
     except json.JSONDecodeError as exc:
         raise CaseError("file", f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
@@ -72,8 +201,11 @@ def parse_case_text(text: str, source: str = "case") -> Case:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         raise CaseError("file", f"{source}: invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
+    except ValueError as exc:  # e.g. a JSON number Python will not convert
+        raise CaseError("file", f"{source}: unreadable value: {exc}") from None
     if isinstance(data, dict) and "case_format" not in data and \
             {"subject", "metaData", "interpretations", "medicalActions"} & set(data):
+        _check_sizes(data, limit=PHENOPACKET_TEXT)
         return parse_case_data(case_data_from_phenopacket(data, source), source)
     return parse_case_data(data, source)
 

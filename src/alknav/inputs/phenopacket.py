@@ -31,7 +31,8 @@ def _parse(data: dict[str, Any], source: str) -> Any:
 
 
 def _age(iso: str) -> int | None:
-    m = re.match(r"^P(\d+)Y", iso or "")
+    # at most three digits: a longer "age" is no age (and int() of thousands of digits fails)
+    m = re.match(r"^P(\d{1,3})Y", iso or "")
     return int(m.group(1)) if m else None
 
 

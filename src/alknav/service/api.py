@@ -22,7 +22,7 @@ from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.render import RenderedResult as Result
 from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
-from alknav.service.auth import KeyChecker
+from alknav.service.auth import KeyChecker, Principal, TooManyFailures
 from alknav.service.errors import ApiError, ErrorResponse
 from alknav.service.settings import Settings
 from alknav.service.store import CaseSummary, CaseVersion, Store
@@ -50,16 +50,21 @@ RegionQ = Annotated[Literal["CN", "US", "EU", "JP"] | None,
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="a key from `alknav service key create`")
 
 
-def require_key(request: Request, raw: Annotated[str | None, Security(_key_header)] = None) -> str:
+def require_key(request: Request, raw: Annotated[str | None, Security(_key_header)] = None) -> Principal:
+    # a sync dependency: FastAPI runs it in the threadpool, so scrypt never blocks the event loop
     if not raw:
         raise ApiError(401, "X-API-Key", "an API key is required (header X-API-Key)")
-    key_id = state(request).keys.check(raw)
-    if key_id is None:
+    client = request.client.host if request.client else ""
+    try:
+        principal = state(request).keys.check(raw, client)
+    except TooManyFailures as exc:
+        raise ApiError(429, "X-API-Key", str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+    if principal is None:
         raise ApiError(403, "X-API-Key", "unknown or revoked API key")
-    return key_id
+    return principal
 
 
-KeyId = Annotated[str, Depends(require_key)]
+KeyId = Annotated[Principal, Depends(require_key)]
 
 # ------------------------------------------------------------------ response models
 
@@ -171,7 +176,7 @@ def _recommend(st: ServiceState, case: Case, lang: str, region: str | None) -> R
 
 _ERR = {"model": ErrorResponse}
 _CASE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": CASE_SCHEMA_REF}}}}}
-_AUTH_ERR: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR}
+_AUTH_ERR: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 429: _ERR}
 _BODY_ERR: dict[int | str, dict[str, Any]] = {400: _ERR, 413: _ERR, 422: _ERR}
 
 router = APIRouter(prefix="/api/v1")
@@ -185,15 +190,21 @@ def health() -> dict[str, str]:
 @router.post("/recommend", tags=["recommend"], response_model=Result, responses=_BODY_ERR, openapi_extra=_CASE_BODY,
              summary="Recommend for a case sent in the body (public; nothing is stored)")
 async def recommend_body(request: Request, st: State, lang: Lang = "en", region: RegionQ = None) -> Response:
-    _data, case = parse_body(await read_body(request, st.settings.max_request_bytes))
-    return _recommend(st, case, lang, region)
+    raw = await read_body(request, st.settings.max_request_bytes)
+    # parsing and the engine are CPU work: a worker thread, so /health and other requests stay served
+
+    def work() -> Response:
+        return _recommend(st, parse_body(raw)[1], lang, region)
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/cases", tags=["cases"], status_code=201, response_model=StoredCase, openapi_extra=_CASE_BODY,
              responses={**_AUTH_ERR, **_BODY_ERR}, summary="Store a new case (version 1)")
 async def create_case(request: Request, response: Response, st: State, key: KeyId) -> StoredCase:
-    data, _case = parse_body(await read_body(request, st.settings.max_request_bytes))
-    rec = await run_in_threadpool(st.store.create, data, key)
+    raw = await read_body(request, st.settings.max_request_bytes)
+    data, _case = await run_in_threadpool(parse_body, raw)
+    rec = await run_in_threadpool(st.store.create, data, key.key_id, key.owner)
     response.headers["Location"] = f"/api/v1/cases/{rec.id}"
     return _stored(rec)
 
@@ -202,7 +213,7 @@ async def create_case(request: Request, response: Response, st: State, key: KeyI
             summary="List live cases (ids, versions, times and case_id labels only)")
 def list_cases(st: State, key: KeyId, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0, le=_INT_MAX)] = 0) -> CaseList:
-    total, rows = st.store.list_cases(key, limit, offset)
+    total, rows = st.store.list_cases(key.key_id, limit, offset, scope=key.scope)
     return CaseList(total=total, limit=limit, offset=offset, items=[_item(r) for r in rows])
 
 
@@ -218,7 +229,7 @@ VersionQ = Annotated[int | None, Query(ge=1, le=_INT_MAX, description="a stored 
 @router.get("/cases/{case_id}", tags=["cases"], response_model=StoredCase, responses={**_AUTH_ERR, 404: _ERR},
             summary="The latest version of a case, or ?version=n")
 def get_case(case_id: str, st: State, key: KeyId, version: VersionQ = None) -> StoredCase:
-    rec = st.store.get(case_id, key, version)
+    rec = st.store.get(case_id, key.key_id, version, scope=key.scope)
     if rec is None:
         raise _not_found(case_id, version)
     return _stored(rec)
@@ -227,8 +238,9 @@ def get_case(case_id: str, st: State, key: KeyId, version: VersionQ = None) -> S
 @router.put("/cases/{case_id}", tags=["cases"], response_model=StoredCase, openapi_extra=_CASE_BODY,
             responses={**_AUTH_ERR, **_BODY_ERR, 404: _ERR}, summary="Store a new version (history is kept)")
 async def update_case(case_id: str, request: Request, st: State, key: KeyId) -> StoredCase:
-    data, _case = parse_body(await read_body(request, st.settings.max_request_bytes))
-    rec = await run_in_threadpool(st.store.update, case_id, data, key)
+    raw = await read_body(request, st.settings.max_request_bytes)
+    data, _case = await run_in_threadpool(parse_body, raw)
+    rec = await run_in_threadpool(lambda: st.store.update(case_id, data, key.key_id, scope=key.scope))
     if rec is None:
         raise _not_found(case_id, None)
     return _stored(rec)
@@ -237,7 +249,7 @@ async def update_case(case_id: str, request: Request, st: State, key: KeyId) -> 
 @router.delete("/cases/{case_id}", tags=["cases"], status_code=204, responses={**_AUTH_ERR, 404: _ERR},
                summary="Delete a case (soft: its versions are kept for audit)")
 def delete_case(case_id: str, st: State, key: KeyId) -> Response:
-    if not st.store.delete(case_id, key):
+    if not st.store.delete(case_id, key.key_id, scope=key.scope):
         raise _not_found(case_id, None)
     return Response(status_code=204)
 
@@ -246,7 +258,7 @@ def delete_case(case_id: str, st: State, key: KeyId) -> Response:
             responses={**_AUTH_ERR, 404: _ERR, 422: _ERR}, summary="Recommend for the stored case")
 def case_recommendation(case_id: str, st: State, key: KeyId, lang: Lang = "en", region: RegionQ = None,
                         version: VersionQ = None) -> Response:
-    rec = st.store.get(case_id, key, version, action="recommend")
+    rec = st.store.get(case_id, key.key_id, version, action="recommend", scope=key.scope)
     if rec is None:
         raise _not_found(case_id, version)
     return _recommend(st, case_of(rec.payload), lang, region)

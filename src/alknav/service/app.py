@@ -6,6 +6,7 @@ string, a header or a raw path (a path may hold a case id or a name someone type
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alknav import __version__
@@ -26,6 +27,7 @@ from alknav.service.api import CASE_SCHEMA_REF, ServiceState, router
 from alknav.service.auth import KeyChecker
 from alknav.service.docs import docs_page
 from alknav.service.errors import ApiError, error_body, field_of
+from alknav.service.security import SecurityHeaders, web_secret
 from alknav.service.settings import Settings, load_settings
 from alknav.service.store import Store
 
@@ -46,12 +48,46 @@ revoked). `/api/v1/recommend` and `/api/v1/kb/*` are public: they store nothing 
 process."""
 
 
-class Guard:
-    """Pure ASGI middleware: refuse declared bodies over the limit (413) and log each request."""
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+class BodyTimeout(StarletteHTTPException):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body did not arrive within {seconds:g} s")
+
+
+class Guard:
+    """Pure ASGI middleware: refuse bodies over the limit (413) — declared ones at once, chunked
+    ones as soon as the running count passes the limit, never after reading them whole — and
+    bodies that stall (408); log each request."""
+
+    def __init__(self, app: ASGIApp, limit: int, body_timeout: float = 30.0) -> None:
         self.app = app
         self.limit = limit
+        self.body_timeout = body_timeout
+
+    def _bounded(self, receive: Receive) -> Receive:
+        received = 0
+        complete = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received, complete
+            if complete:  # after the body, receive only waits for a disconnect: no limit applies
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except TimeoutError:
+                raise BodyTimeout(self.body_timeout) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+                complete = not message.get("more_body", False)
+            return message
+
+        return bounded_receive
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +109,7 @@ class Guard:
                                         status_code=413)
                 await response(scope, receive, send_status)
             else:
-                await self.app(scope, receive, send_status)
+                await self.app(scope, self._bounded(receive), send_status)
         except Exception as exc:
             # the last resort: no traceback and no message in the log, as either may quote the case
             log.error("internal error: %s", type(exc).__name__)
@@ -97,7 +133,7 @@ class Guard:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(error_body(exc.field, exc.message), status_code=exc.status)
+    return JSONResponse(error_body(exc.field, exc.message), status_code=exc.status, headers=exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -107,8 +143,14 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(field_of(tuple(first.get("loc", ()))), str(first.get("msg", ""))), status_code=422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, BodyTooLarge | BodyTimeout):
+        if request.url.path.startswith("/web/"):  # a browser: the page's own error, not JSON
+            from alknav.service.web import error_page
+
+            return error_page(request.query_params.get("lang"), str(exc.detail), exc.status_code)
+        return JSONResponse(error_body("body", str(exc.detail)), status_code=exc.status_code)
     return JSONResponse(error_body("", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
@@ -171,7 +213,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from alknav.service.web import add_web  # the server-rendered pages share the KB and the body limit
 
-    add_web(app, kb, settings.max_request_bytes)
+    secret = web_secret(settings.data_dir, settings.secret_key)
+    add_web(app, kb, settings.max_request_bytes, secret)
 
     app.add_middleware(Guard, limit=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: also on Guard's 413 and 500 answers
     return app

@@ -23,8 +23,7 @@ def docs_page(schema: dict[str, Any]) -> str:
     description = escape(info.get("description", "")).replace("\n\n", "</p><p>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(info.get('title', ''))} API</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}</style></head>
+<link rel="stylesheet" href="/static/docs.css"></head>
 <body><h1>{escape(info.get('title', ''))} API {escape(info.get('version', ''))}</h1><p>{description}</p>
 <p>The full machine-readable description is at <a href="/openapi.json">/openapi.json</a>.</p>
 <table><tr><th>method</th><th>path</th><th>what</th><th>query</th><th>auth</th><th>responses</th></tr>

@@ -6,10 +6,11 @@ from pydantic import BaseModel
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, field: str, message: str) -> None:
+    def __init__(self, status: int, field: str, message: str, headers: dict[str, str] | None = None) -> None:
         self.status = status
         self.field = field
         self.message = message
+        self.headers = headers
         super().__init__(f"{status} {field}: {message}")
 
 

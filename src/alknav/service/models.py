@@ -1,10 +1,13 @@
 """The case store's tables (SQLAlchemy 2 ORM). The schema itself is created by Alembic
 (migrations/versions); these classes must match the latest migration.
 
-    cases          one row per case: opaque id, the case's own id label, timestamps, soft-delete mark
+    cases          one row per case: opaque id, the case's own id label, owner, timestamps, soft-delete mark
     case_versions  every version of a case's JSON payload; rows are only ever added
     audit          who did what to which case, when (never the payload)
-    api_keys       named keys, stored as a salted scrypt hash
+    api_keys       named keys, stored as a salted scrypt hash, each with an owner and a role
+
+A key sees only the cases of its owner (by default the key itself; keys given the same owner share
+cases, e.g. a team or a rotated key). A key with role "admin" sees every case.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class CaseRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(40))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_by: Mapped[str | None] = mapped_column(String(40))
+    owner: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 class CaseVersionRow(Base):
@@ -68,3 +72,5 @@ class ApiKeyRow(Base):
     hash: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10), default="user", server_default="user")

@@ -6,6 +6,8 @@ ALKNAV_DATABASE_URL        SQLAlchemy URL; e.g. postgresql+psycopg2://user@host:
                            (default: sqlite:///<data dir>/alknav.db)
 ALKNAV_MAX_REQUEST_BYTES   largest accepted request body (default 1 MB)
 ALKNAV_KB_DIR              a knowledge folder other than the packaged one (optional)
+ALKNAV_SECRET_KEY          signs the web forms' CSRF tokens; every worker and host behind one name must share
+                           it (default: a random key kept in <data dir>/web-secret.key, mode 0600)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     max_request_bytes: int = Field(default=1_000_000, gt=0)
     kb_dir: Path | None = None
+    secret_key: str | None = Field(default=None, min_length=16)
 
     def url(self) -> str:
         """The database URL in force: the explicit one, or the SQLite file under data_dir."""

@@ -2,6 +2,10 @@
 
 Every case operation writes its audit row in the same transaction as the change (or the read).
 Versions are only ever added; deleting a case marks it deleted and keeps every version.
+
+Every case operation takes ``scope``: the owner whose cases the caller may touch, or None for an
+admin (every case). A case outside the scope is answered exactly like a missing one (the caller
+learns nothing about it) and the attempt is audited as "denied".
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, make_url, select
+from sqlalchemy import ColumnElement, Engine, and_, create_engine, event, func, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +27,7 @@ from alknav.service.models import AuditRow, CaseRow, CaseVersionRow, utcnow
 from alknav.service.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-ACTIONS = ("create", "read", "update", "delete", "list", "recommend")
+ACTIONS = ("create", "read", "update", "delete", "list", "recommend", "denied")
 
 
 @dataclass(frozen=True)
@@ -136,12 +140,12 @@ class Store:
 
     # ----------------------------------------------------------------- cases
 
-    def create(self, payload: dict[str, Any], key_id: str | None) -> CaseVersion:
+    def create(self, payload: dict[str, Any], key_id: str | None, owner: str | None = None) -> CaseVersion:
         now = utcnow()
         case_id = str(uuid.uuid4())
         with self.session() as session, session.begin():
             row = CaseRow(id=case_id, label=_label(payload), latest_version=1, created_at=now, updated_at=now,
-                          created_by=key_id)
+                          created_by=key_id, owner=owner if owner is not None else key_id)
             session.add(row)
             session.flush()
             session.add(CaseVersionRow(case_id=case_id, version=1, payload=payload, created_at=now,
@@ -149,15 +153,22 @@ class Store:
             self._audit(session, "create", case_id, key_id)
         return CaseVersion(case_id, row.label, 1, 1, payload, now, now)
 
-    def _live(self, session: Session, case_id: str) -> CaseRow | None:
-        row = session.get(CaseRow, case_id)
-        return None if row is None or row.deleted_at is not None else row
+    def _live(self, session: Session, case_id: str, key_id: str | None, scope: str | None,
+              lock: bool = False) -> CaseRow | None:
+        """The live case when the scope may see it; a case of another owner is audited and hidden."""
+        row = session.get(CaseRow, case_id, with_for_update=lock)
+        if row is None or row.deleted_at is not None:
+            return None
+        if scope is not None and row.owner != scope:
+            self._audit(session, "denied", case_id, key_id)
+            return None
+        return row
 
     def get(self, case_id: str, key_id: str | None, version: int | None = None,
-            action: str = "read") -> CaseVersion | None:
-        """The latest (or the given) version of a live case; None when absent or deleted."""
+            action: str = "read", *, scope: str | None) -> CaseVersion | None:
+        """The latest (or the given) version of a live case; None when absent, deleted or out of scope."""
         with self.session() as session, session.begin():
-            row = self._live(session, case_id)
+            row = self._live(session, case_id, key_id, scope)
             if row is None:
                 return None
             wanted = row.latest_version if version is None else version
@@ -169,11 +180,12 @@ class Store:
             return CaseVersion(case_id, row.label, ver.version, row.latest_version, ver.payload, row.created_at,
                                row.updated_at)
 
-    def update(self, case_id: str, payload: dict[str, Any], key_id: str | None) -> CaseVersion | None:
+    def update(self, case_id: str, payload: dict[str, Any], key_id: str | None, *,
+               scope: str | None) -> CaseVersion | None:
         now = utcnow()
         with self.session() as session, session.begin():
-            row = session.get(CaseRow, case_id, with_for_update=True)
-            if row is None or row.deleted_at is not None:
+            row = self._live(session, case_id, key_id, scope, lock=True)
+            if row is None:
                 return None
             top = session.scalar(select(func.max(CaseVersionRow.version)).where(CaseVersionRow.case_id == case_id))
             version = (top or 0) + 1
@@ -185,21 +197,24 @@ class Store:
             self._audit(session, "update", case_id, key_id)
             return CaseVersion(case_id, row.label, version, version, payload, row.created_at, now)
 
-    def delete(self, case_id: str, key_id: str | None) -> bool:
+    def delete(self, case_id: str, key_id: str | None, *, scope: str | None) -> bool:
         now = utcnow()
         with self.session() as session, session.begin():
-            row = session.get(CaseRow, case_id, with_for_update=True)
-            if row is None or row.deleted_at is not None:
+            row = self._live(session, case_id, key_id, scope, lock=True)
+            if row is None:
                 return False
             row.deleted_at = now
             row.deleted_by = key_id
             self._audit(session, "delete", case_id, key_id)
             return True
 
-    def list_cases(self, key_id: str | None, limit: int = 100, offset: int = 0) -> tuple[int, list[CaseSummary]]:
-        """Live cases, newest change first, and the total count."""
+    def list_cases(self, key_id: str | None, limit: int = 100, offset: int = 0, *,
+                   scope: str | None) -> tuple[int, list[CaseSummary]]:
+        """Live cases in the scope, newest change first, and their total count."""
         with self.session() as session, session.begin():
-            live = CaseRow.deleted_at.is_(None)
+            live: ColumnElement[bool] = CaseRow.deleted_at.is_(None)
+            if scope is not None:
+                live = and_(live, CaseRow.owner == scope)
             total = session.scalar(select(func.count()).select_from(CaseRow).where(live)) or 0
             rows = session.scalars(select(CaseRow).where(live).order_by(CaseRow.updated_at.desc(), CaseRow.id)
                                    .limit(limit).offset(offset))

@@ -4,30 +4,23 @@ pages call the same library functions as the CLI and the API."""
 
 from __future__ import annotations
 
-import html
 import re
 import tempfile
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from alknav.errors import AlknavError
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import t
-
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans",Arial,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
-header{background:#16324f;color:#fff;padding:.6rem 1rem;display:flex;gap:1.2rem;align-items:center}
-header a{color:#fff;text-decoration:none}main{max-width:980px;margin:1rem auto;padding:0 1rem}
-fieldset{border:1px solid #ccd;margin:.8rem 0;padding:.6rem 1rem;background:#fff}
-label{display:block;margin:.35rem 0}input[type=text],select,textarea{width:100%;max-width:600px;padding:.3rem}
-table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ccd;padding:.3rem .5rem;text-align:left}
-.error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem 1rem}.note{color:#555;font-size:.9em}
-button{padding:.45rem 1.2rem;font-size:1rem}
-"""
+from alknav.service.security import CSRF_COOKIE, CSRF_FIELD, CsrfTokens, page_csp
 
 _WORDS = {
     "en": {"title": "alknav — ALK-positive NSCLC next-line options", "enter": "Enter a case", "upload": "Upload a file",
@@ -54,55 +47,45 @@ _WORDS = {
 }
 
 
-def _w(lang: str, key: str) -> str:
-    return _WORDS.get(lang, _WORDS["en"])[key]
+LANGS = ("en", "zh")
+_REGIONS = ("US", "CN", "EU", "JP")
+_STATIC_FILES = frozenset({"web.css", "docs.css"})
 
 
-def _page(lang: str, body: str, path: str = "/") -> HTMLResponse:
-    other = _w(lang, "lang_code")
-    nav = (f'<header><strong>alknav</strong><a href="/?lang={lang}">{_w(lang, "enter")}</a>'
-           f'<a href="/kb/drugs?lang={lang}">{_w(lang, "drugs")}</a>'
-           f'<a href="/kb/mutations?lang={lang}">{_w(lang, "mutations")}</a>'
-           f'<a id="lang-switch" href="{path}?lang={other}">{_w(lang, "lang")}</a></header>')
-    doc = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-           f'<title>{html.escape(_w(lang, "title"))}</title><style>{_CSS}</style></head>'
-           f'<body>{nav}<main>{body}<p class="note">{html.escape(t(lang, "disclaimer"))}</p></main></body></html>')
-    return HTMLResponse(doc)
+def web_lang(value: str | None) -> str:
+    """Only the two page languages; anything else (a typo or an injection attempt) means English."""
+    return value if value in LANGS else "en"
+
+
+@cache
+def _templates() -> Environment:
+    # autoescape everywhere: every value a template prints is escaped unless it is Markup we built
+    return Environment(loader=PackageLoader("alknav.service", "templates"), autoescape=True,
+                       undefined=StrictUndefined)
+
+
+@cache
+def _static(name: str) -> bytes:
+    return (resources.files("alknav.service") / "static" / name).read_bytes()
+
+
+def _html(document: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(document, status_code=status, headers={"Content-Security-Policy": page_csp(document)})
+
+
+def _page(lang: str, template: str, path: str = "/", status: int = 200, **values: Any) -> HTMLResponse:
+    document = _templates().get_template(template).render(
+        lang=lang, w=_WORDS[lang], path=quote(path, safe="/"), disclaimer=t(lang, "disclaimer"), **values)
+    return _html(document, status)
 
 
 def _error(lang: str, message: str, status: int = 400) -> HTMLResponse:
-    response = _page(lang, f'<div class="error" role="alert">{html.escape(message)}</div>')
-    response.status_code = status
-    return response
+    return _page(lang, "error.html.j2", status=status, message=message)
 
 
-def _form(lang: str) -> str:
-    regions = "".join(f'<option value="{r}">{r}</option>' for r in ("US", "CN", "EU", "JP"))
-    statuses = "".join(f'<option value="{s}">{s}</option>' for s in ("progression", "treatment_naive", "toxicity"))
-    patterns = "".join(f'<option value="{p}">{p}</option>' for p in ("", "systemic", "cns_only", "oligoprogression"))
-    kinds = "".join(f'<option value="{k}">{k}</option>' for k in ("case", "vcf", "fusions"))
-    return f"""
-<h1>{html.escape(_w(lang, "title"))}</h1><p class="note">{html.escape(_w(lang, "privacy"))}</p>
-<form method="post" action="/web/recommend?lang={lang}" id="case-form"><fieldset><legend>{_w(lang, "enter")}</legend>
-<label>{_w(lang, "region")}<select name="region">{regions}</select></label>
-<label>{_w(lang, "fusion")}<input type="text" name="fusion" value="EML4-ALK"></label>
-<label>{_w(lang, "variant")}<input type="text" name="variant"></label>
-<label>{_w(lang, "history")}<textarea name="history" rows="3"></textarea></label>
-<label>{_w(lang, "status")}<select name="status">{statuses}</select></label>
-<label>{_w(lang, "pattern")}<select name="pattern">{patterns}</select></label>
-<label>{_w(lang, "alterations")}<textarea name="alterations" rows="3"></textarea></label>
-<label><input type="checkbox" name="brain" value="yes"> {_w(lang, "brain")}</label>
-<label>{_w(lang, "comorbidities")}<input type="text" name="comorbidities"></label>
-<label><input type="checkbox" name="ici" value="yes"> {_w(lang, "ici")}</label>
-<button type="submit">{_w(lang, "submit")}</button></fieldset></form>
-<form method="post" action="/web/upload?lang={lang}" enctype="multipart/form-data" id="upload-form">
-<fieldset><legend>{_w(lang, "upload")}</legend>
-<label>{_w(lang, "file")}<input type="file" name="file"></label>
-<label>{_w(lang, "kind")}<select name="kind">{kinds}</select></label>
-<label>{_w(lang, "sample")}<input type="text" name="sample"></label>
-<label>{_w(lang, "history")}<textarea name="history" rows="2"></textarea></label>
-<label>{_w(lang, "region")}<select name="region">{regions}</select></label>
-<button type="submit">{_w(lang, "send")}</button></fieldset></form>"""
+def error_page(lang: str | None, message: str, status: int) -> HTMLResponse:
+    """An error as a page, for errors raised before a web route runs (e.g. a body over the limit)."""
+    return _error(web_lang(lang), message, status)
 
 
 def _lines(text: str) -> list[str]:
@@ -133,21 +116,45 @@ def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTML
     from alknav.outputs.report.html import render_html
     from alknav.recommend.engine import recommend
 
-    return HTMLResponse(render_html(case, recommend(case, kb, region=region), kb, lang))
+    return _html(render_html(case, recommend(case, kb, region=region), kb, lang))
 
 
-def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
+def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
+    def refused(request: Request, field: str | None, lang: str) -> HTMLResponse | None:
+        """The CSRF check of every form POST: None when the pair matches, else the error page."""
+        if csrf.valid(request.cookies.get(CSRF_COOKIE), field):
+            return None
+        return _error(lang, "the form has expired or was sent from another site; reload the page and send it "
+                            "again", 403)
+
     @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
-    def home(lang: str = "en") -> HTMLResponse:
-        return _page(lang, _form(lang))
+    def home(request: Request, lang: str = "en") -> HTMLResponse:
+        lang = web_lang(lang)
+        token = request.cookies.get(CSRF_COOKIE)
+        if not csrf.signed(token):
+            token = csrf.issue()
+        response = _page(lang, "home.html.j2", csrf=token, regions=_REGIONS,
+                         statuses=("progression", "treatment_naive", "toxicity"),
+                         patterns=("", "systemic", "cns_only", "oligoprogression"), kinds=("case", "vcf", "fusions"))
+        response.set_cookie(CSRF_COOKIE, str(token), httponly=True, samesite="strict", path="/")
+        return response
+
+    @router.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in _STATIC_FILES:
+            return Response(status_code=404)
+        return Response(_static(name), media_type="text/css; charset=utf-8")
 
     @router.post("/web/recommend", response_class=HTMLResponse)
     async def web_recommend(request: Request, lang: str = "en") -> HTMLResponse:
         from alknav.inputs.case_reader import parse_case_data
 
+        lang = web_lang(lang)
         form = {k: str(v) for k, v in (await request.form()).items()}
+        if (denied := refused(request, form.get(CSRF_FIELD), lang)) is not None:
+            return denied
 
         def work() -> HTMLResponse:  # CPU-bound: runs in a worker thread, not on the event loop
             try:
@@ -158,9 +165,12 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
         return await run_in_threadpool(work)
 
     @router.post("/web/upload", response_class=HTMLResponse)
-    async def web_upload(file: UploadFile = File(...), kind: str = Form("case"),  # noqa: B008
+    async def web_upload(request: Request, file: UploadFile = File(...), kind: str = Form("case"),  # noqa: B008
                          sample: str = Form(""), region: str = Form("US"), history: str = Form(""),
-                         lang: str = "en") -> HTMLResponse:
+                         csrf_field: str = Form("", alias=CSRF_FIELD), lang: str = "en") -> HTMLResponse:
+        lang = web_lang(lang)
+        if (denied := refused(request, csrf_field, lang)) is not None:
+            return denied
         data = await file.read(max_upload_bytes + 1)
         if len(data) > max_upload_bytes:
             return _error(lang, f"file larger than {max_upload_bytes} bytes", 413)
@@ -168,6 +178,8 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
             return _error(lang, "empty file")
         if kind not in ("case", "vcf", "fusions"):
             return _error(lang, f"file type must be case, vcf or fusions, not '{kind}'")
+        if region not in _REGIONS:
+            return _error(lang, f"region must be one of {', '.join(_REGIONS)}, not '{region[:40]}'")
 
         def work() -> HTMLResponse:
             try:
@@ -180,53 +192,36 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:
 
     @router.get("/kb/drugs", response_class=HTMLResponse)
     def drugs(lang: str = "en") -> HTMLResponse:
-        rows = "".join(
-            f'<tr><td><a href="/kb/drugs/{d.id}?lang={lang}">{html.escape(d.inn)}</a></td><td>{html.escape(d.name_zh)}'
-            f"</td><td>{d.drug_class.value}</td><td>{d.generation or ''}</td>"
-            f"<td>{', '.join(f'{a.region.value}: {a.status.value}' for a in d.approvals)}</td></tr>"
-            for d in kb.drugs.values())
-        return _page(lang, f"<h1>{_w(lang, 'drugs')}</h1><table><tr><th>INN</th><th>中文</th><th>class</th>"
-                           f"<th>gen</th><th>approvals</th></tr>{rows}</table>", "/kb/drugs")
+        return _page(web_lang(lang), "drugs.html.j2", "/kb/drugs", drugs=list(kb.drugs.values()))
 
     @router.get("/kb/drugs/{name:path}", response_class=HTMLResponse)
     def drug(name: str, lang: str = "en") -> HTMLResponse:
         from alknav.kb.query import cite, find_drug
 
+        lang = web_lang(lang)
         try:
             d = find_drug(kb, name)
         except AlknavError as exc:
             return _error(lang, str(exc), 404)
-        aes = "".join(f"<li>{html.escape(ae.term.zh if lang == 'zh' else ae.term.en)}</li>" for ae in d.adverse_events)
-        refs = "".join(f"<li>{html.escape(cite(kb, r))}</li>" for r in d.refs)
-        body = (f"<h1>{html.escape(d.inn)} ({html.escape(d.name_zh)})</h1><p>{html.escape(', '.join(d.aliases))}</p>"
-                f"<ul>{aes}</ul><h2>refs</h2><ul>{refs}</ul>")
-        return _page(lang, body, f"/kb/drugs/{d.id}")
+        return _page(lang, "drug.html.j2", f"/kb/drugs/{d.id}", d=d, refs=[cite(kb, r) for r in d.refs])
 
     @router.get("/kb/mutations", response_class=HTMLResponse)
     def mutations(lang: str = "en") -> HTMLResponse:
-        rows = "".join(f'<tr><td><a href="/kb/mutations/{m.id}?lang={lang}">{html.escape(m.id)}</a></td>'
-                       f"<td>{m.kind.value}</td><td>{len(m.calls)}</td></tr>" for m in kb.mutations.values())
-        return _page(lang, f"<h1>{_w(lang, 'mutations')}</h1><table><tr><th>ALK</th><th>kind</th><th>calls</th>"
-                           f"</tr>{rows}</table>", "/kb/mutations")
+        return _page(web_lang(lang), "mutations.html.j2", "/kb/mutations", mutations=list(kb.mutations.values()))
 
     @router.get("/kb/mutations/{name:path}", response_class=HTMLResponse)
     def mutation(name: str, lang: str = "en") -> HTMLResponse:
         from alknav.kb.query import cite, find_mutation
 
+        lang = web_lang(lang)
         try:
             match = find_mutation(kb, name)
         except AlknavError as exc:
             return _error(lang, str(exc), 404)
         entries = [match.mutation] if match.mutation else match.components
-        body = ""
-        for m in entries:
-            rows = "".join(
-                f"<tr><td>{html.escape(kb.drugs[c.drug].inn)}</td><td>{t(lang, c.call.value)}</td>"
-                f"<td>{c.evidence_type.value}</td><td>{c.level}</td><td>{c.ic50_nm or ''}</td>"
-                f"<td>{html.escape('; '.join(cite(kb, r) for r in c.refs))}</td></tr>" for c in m.calls)
-            body += (f"<h1>ALK {html.escape(m.id)}</h1><table><tr><th>drug</th><th>call</th><th>evidence</th>"
-                     f"<th>level</th><th>IC50 nM</th><th>refs</th></tr>{rows}</table>")
-        return _page(lang, body, f"/kb/mutations/{name}")
+        return _page(lang, "mutation.html.j2", f"/kb/mutations/{name}", entries=entries,
+                     inn=lambda drug: kb.drugs[drug].inn, tr=lambda key: t(lang, key),
+                     cites=lambda refs: "; ".join(cite(kb, r) for r in refs))
 
     return router
 
@@ -265,5 +260,7 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
     return parse_case_data(item.case, filename)
 
 
-def add_web(app: FastAPI, kb: KnowledgeBase, max_upload_bytes: int) -> None:
-    app.include_router(build_router(kb, max_upload_bytes))
+def add_web(app: FastAPI, kb: KnowledgeBase, max_upload_bytes: int, secret: bytes | None = None) -> None:
+    """The pages on ``app``. ``secret`` signs the CSRF tokens; every worker must share it (random
+    per process when not given)."""
+    app.include_router(build_router(kb, max_upload_bytes, CsrfTokens(secret)))

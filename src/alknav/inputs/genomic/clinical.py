@@ -99,6 +99,22 @@ class ClinicalRow:
         }
 
 
+MAX_CELL = 2_000
+
+
+def _cells(path: Path, number: int, line: str) -> list[str]:
+    """One line's cells; csv errors (e.g. a cell over the csv module's size limit) and over-long
+    cells become file errors naming the line."""
+    try:
+        row = next(csv.reader([line], delimiter="\t"))
+    except csv.Error as exc:
+        raise InputFileError(str(path), number, f"unreadable row ({exc})") from None
+    longest = max((len(c) for c in row), default=0)
+    if longest > MAX_CELL:
+        raise InputFileError(str(path), number, f"a cell of {longest} characters; at most {MAX_CELL}")
+    return row
+
+
 def read_clinical(path: Path) -> dict[str, ClinicalRow]:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -109,14 +125,14 @@ def read_clinical(path: Path) -> dict[str, ClinicalRow]:
     if not body:
         raise InputFileError(str(path), None, "empty file: no header line")
     header_line, header_text = body[0]
-    header = next(csv.reader([header_text], delimiter="\t"))
+    header = _cells(path, header_line, header_text)
     if "SAMPLE_ID" not in header:
         raise InputFileError(str(path), header_line, f"clinical table needs a SAMPLE_ID column; found "
                                                      f"{', '.join(header[:10])}")
     unknown = [c for c in header if c not in COLUMNS]
     out: dict[str, ClinicalRow] = {}
     for number, line in body[1:]:
-        row = next(csv.reader([line], delimiter="\t"))
+        row = _cells(path, number, line)
         if len(row) != len(header):
             raise InputFileError(str(path), number, f"malformed row: {len(row)} fields, header has {len(header)}")
         values = dict(zip(header, row, strict=True))

@@ -11,12 +11,13 @@ universal amplification threshold.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
+from alknav.errors import AlknavError, printable
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
 
 MATRIX_GENE = ("Hugo_Symbol", "Gene Symbol", "Gene_Symbol", "gene")
@@ -28,6 +29,16 @@ ABSOLUTE_VALUE = ("copy_number", "Copy_Number", "total_cn", "CN")  # absolute co
 WORDS = {"amplification": 2, "amp": 2, "gain": 1, "loss": -1, "deletion": -2, "homdel": -2,
          "deep_deletion": -2, "hetloss": -1, "neutral": 0, "diploid": 0}
 DEFAULT_MIN_COPIES = 6.0
+GAIN_COPIES = 3.0
+MAX_CELL = 100  # characters; a copy-number cell is a short number or word
+
+
+def check_min_copies(value: float) -> float:
+    """The amplification threshold must be a finite copy number above the gain level."""
+    if not math.isfinite(value) or value < GAIN_COPIES:
+        raise AlknavError(f"--min-copies must be a finite copy number of at least {GAIN_COPIES:g} "
+                         f"(the gain level), not {value:g}")
+    return value
 
 
 def _lines(path: Path) -> list[str]:
@@ -54,6 +65,8 @@ def _call(value: str, min_copies: float, absolute: bool = False) -> tuple[int | 
     """Discrete level (-2..2) of one cell, or a reason it has none. Absolute copy numbers are
     compared with `min_copies` (amplification), 3 (gain) and 0.5 (deep deletion)."""
     text = value.strip()
+    if len(text) > MAX_CELL:
+        return None, f"unreadable copy-number value ({len(text)} characters)"
     if text == "" or text.upper() in ("NA", "NAN", "."):
         return None, "no value"
     word = WORDS.get(text.lower())
@@ -62,14 +75,18 @@ def _call(value: str, min_copies: float, absolute: bool = False) -> tuple[int | 
     try:
         number = float(text)
     except ValueError:
-        return None, f"unreadable copy-number value '{text}'"
+        return None, f"unreadable copy-number value '{printable(text, 60)}'"
+    if not math.isfinite(number):
+        return None, f"copy-number value must be a finite number, not '{printable(text, 60)}'"
     if not absolute:
         if number.is_integer() and -2 <= number <= 2:
             return int(number), None
-        return None, f"discrete copy-number call must be -2..2, not '{text}'"
+        return None, f"discrete copy-number call must be -2..2, not '{printable(text, 60)}'"
+    if number < 0:
+        return None, f"a copy number cannot be negative ('{printable(text, 60)}')"
     if number >= min_copies:
         return 2, None
-    if number >= 3:
+    if number >= GAIN_COPIES:
         return 1, None
     if number <= 0.5:
         return -2, None
@@ -99,11 +116,13 @@ def _check_width(path: Path, number: int, row: list[str], header: list[str]) -> 
 def read_cna(path: Path, *, min_copies: float = DEFAULT_MIN_COPIES, sample: str | None = None,
              keep_neutral: bool = False) -> Iterator[GenomicRecord]:
     """One record per non-neutral (gene, sample) cell; a gene row with no change in any sample
-    still yields one record saying so, so no input row disappears."""
+    still yields one record saying so, so no input row disappears. Cells are split on tabs only: a
+    quote is a character, never the start of a field that swallows the rows after it."""
+    check_min_copies(min_copies)
     lines = _lines(path)
     start = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#"))
     header = lines[start].split("\t")
-    rows = csv.reader(lines[start + 1:], delimiter="\t")
+    rows = (line.split("\t") if line else [] for line in lines[start + 1:])
     long_gene, long_sample = _first(header, LONG_GENE), _first(header, LONG_SAMPLE)
     long_value = _first(header, LONG_VALUE) or _first(header, ABSOLUTE_VALUE)
     absolute = long_value in ABSOLUTE_VALUE

@@ -57,6 +57,10 @@ def _header(path: Path) -> tuple[list[str], int, bool]:
             for number, raw in enumerate(fh):
                 if number == 0:
                     raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
+                if b"\r" in raw.rstrip(b"\r\n"):
+                    # lone-CR line endings: this reader splits on LF, polars would not, and rows would merge
+                    raise InputFileError(str(path), number + 1, "line breaks are lone carriage returns (CR, old "
+                                                                "Mac style); convert the file to LF or CRLF")
                 if raw.startswith(b"#"):
                     skipped += 1
                     continue
@@ -93,7 +97,8 @@ def _source(path: Path, skipped: int) -> Path | io.BytesIO:
 def scan(path: Path) -> tuple[pl.LazyFrame, dict[str, str | None], int]:
     columns, skipped, crlf = _header(path)
     gene, protein, sample, vclass = _check_columns(path, columns, skipped)
-    lf = pl.scan_csv(_source(path, skipped), separator="\t", comment_prefix="#", quote_char=None,
+    # only the leading '#' lines are comments: a body row starting with '#' is a row and stays one
+    lf = pl.scan_csv(_source(path, skipped), separator="\t", skip_rows=skipped, quote_char=None,
                      infer_schema=False, has_header=True, raise_if_empty=False)
     if crlf:  # polars keeps the '\r' of Windows line endings in the last column
         last = columns[-1]
@@ -184,7 +189,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     _one_build(path, annotator.builds)
     lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),  # own cursor
                         separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
-                        comment_prefix="#", new_columns=["line"]).slice(1)
+                        skip_rows=skipped, new_columns=["line"]).slice(1)
     line = pl.col("line").str.strip_chars_end("\r") if crlf else pl.col("line")
     # a row whose field count differs from the header's is kept, and says so in its own columns
     malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {len(columns)}")
@@ -226,7 +231,7 @@ def _explain(path: Path, skipped: int, exc: Exception) -> InputFileError:
     opener = gzip.open if _gzipped(path) else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, start=1):
-            if line.startswith("#") or number == skipped + 1:
+            if number <= skipped + 1:  # the leading comments and the header
                 continue
             if line.rstrip("\r\n").count("\t") + 1 != len(columns):
                 return InputFileError(str(path), number, f"malformed row: {line.count(chr(9)) + 1} fields, "

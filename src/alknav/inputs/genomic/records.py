@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alknav.errors import AlknavError
+from alknav.errors import AlknavError, printable
 
 
 class InputFileError(AlknavError):
@@ -20,7 +20,7 @@ class InputFileError(AlknavError):
     def __init__(self, file: str, line: int | None, message: str) -> None:
         self.file = file
         self.line = line
-        self.message = message
+        self.message = message = printable(message)
         self.field = f"{file}:{line}" if line else file
         super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
 
