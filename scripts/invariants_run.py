@@ -40,6 +40,8 @@ def main() -> int:
         for problem in violations(case, result, kb, again=recommend(parsed, kb)):
             key = problem.split(":")[0][:90]
             found[key] += 1
+            if key not in examples:  # shown at once, so a long run can be acted on before it ends
+                print(f"VIOLATION {problem}\n  case: {case}", file=sys.stderr, flush=True)
             examples.setdefault(key, case)
 
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from alknav.inputs.case_model import Case
-from alknav.interpret.facts import CaseFacts, CloneCall, build_facts
+from alknav.interpret.facts import CaseFacts, CloneCall, build_facts, coverage
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import cite
@@ -49,6 +49,10 @@ def _tier(kb: KnowledgeBase, facts: CaseFacts, item: _Scored) -> int:
     cand = item.cand
     failed = cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)
     if failed and not (cand.calls and all(c.resensitises for c in cand.calls)):
+        return 2
+    # A TKI called resistant to a clone found sinks with the failed drugs, whatever rules lifted it
+    # (e.g. CNS activity): other options' penalties, such as pregnancy, must not bring it back to the top.
+    if cand.category == "alk_tki" and coverage(cand.calls) == "some_resistant":
         return 2
     level_def = next((lv for lv in kb.evidence.levels if lv.id == _level(item)), None)
     return 0 if level_def is not None and level_def.clinical else 1
