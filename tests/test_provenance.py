@@ -68,7 +68,11 @@ def make_kb(root: Path, results: list[dict[str, Any]], references: list[dict[str
                   "fusions": "fusions.yaml", "mechanisms": "mechanisms.yaml", "strategies": "strategies.yaml",
                   "errata": "errata/", "evidence_levels": "evidence_levels.yaml", "transcript": "transcript.yaml",
                   "regimens": "regimens.yaml", "rules": "rules.yaml", "safety": "safety/",
-                  "medicines": "medicines.yaml"}})
+                  "medicines": "medicines.yaml"},
+        "checked_on": {name: "2026-01-01" for name in (
+            "evidence_levels.yaml", "transcript.yaml", "references/refs.yaml", "drugs.yaml", "trials/t.yaml",
+            "mutations/m.yaml", "errata/e.yaml", "safety/s.yaml", "fusions.yaml", "mechanisms.yaml",
+            "strategies.yaml", "regimens.yaml", "rules.yaml", "medicines.yaml")}})
     _write(root / "references" / "refs.yaml", {"references": references or REFERENCES})
     _write(root / "drugs.yaml", {"drugs": [{
         "id": "testinib", "inn": "testinib", "name_zh": "测试替尼", "drug_class": "alk_tki",

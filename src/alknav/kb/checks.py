@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from alknav.errors import Issue
 from alknav.genetic_code import CODONS
+from alknav.kb.dates import check_dates
 from alknav.kb.files import Loc, walk
 
 if TYPE_CHECKING:
@@ -33,10 +34,11 @@ _READ_ANY = frozenset({"full_text", "abstract", "label", "registry"})  # read be
 _SUPPORT: dict[str, tuple[frozenset[str] | None, frozenset[str], str]] = {
     # basis: (kinds allowed or None for any, read levels allowed, what is missing in words)
     "primary_full_text": (PRIMARY_KINDS, frozenset({"full_text"}),
-                          "a primary source (article, congress abstract, case report, preprint, guideline) read in full text"),
+                          "a primary source (article, congress abstract, case report, preprint, guideline) read in "
+                          "full text"),
     "primary_abstract": (PRIMARY_KINDS, frozenset({"full_text", "abstract"}),
-                         "a primary source (article, congress abstract, case report, preprint, guideline) read at least "
-                         "to its abstract"),
+                         "a primary source (article, congress abstract, case report, preprint, guideline) read at "
+                         "least to its abstract"),
     "drug_label": (frozenset({"label"}), frozenset({"label"}), "a label (kind: label) read as a label"),
     "regulatory_record": (frozenset({"regulator", "label"}), frozenset({"label", "full_text", "abstract"}),
                           "a regulator notice/database (kind: regulator) or a label that was read"),
@@ -94,6 +96,7 @@ def cross_check(kb: KnowledgeBase) -> list[Issue]:
     _check_mutations(kb, residues, issues)
     _check_trials(kb, issues)
     _check_safety(kb, issues)
+    check_dates(kb, issues)
     return issues
 
 

@@ -47,9 +47,16 @@ class CheckedSource(Strict):
     passage: str = Field(min_length=3, description="what was read in this source, in own words")
 
 
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class Checked(Strict):
     basis: Basis = Field(description="the basis of the fact as a whole; with `sources`, one of theirs")
     passage: str = Field(min_length=3, description="what was read, in own words")
+    date: str | None = Field(
+        default=None, pattern=DATE,
+        description="the day this fact was last checked against its sources; when absent, the file's date in "
+                    "manifest.yaml `checked_on` applies")
     sources: list[CheckedSource] = Field(
         default_factory=list,
         description="a fact resting on several sources (e.g. a paper and a press release) records each here")
@@ -596,9 +603,13 @@ class TranscriptFile(Strict):
 class Manifest(Strict):
     name: str
     version: str
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: str = Field(pattern=DATE, description="release date of this knowledge base")
     seed: str
     files: dict[str, str | list[str]]
+    checked_on: dict[str, Annotated[str, StringConstraints(pattern=DATE)]] = Field(
+        default_factory=dict,
+        description="knowledge file (path as under files) -> the day its facts were last checked, for facts "
+                    "without their own checked.date")
 
 
 # --------------------------------------------------------------------------- regimens and rules
@@ -848,7 +859,8 @@ class WorkupItem(Cited):
     id: Identifier
     test: Lang
     why: Lang
-    status_in: list[str] = Field(default_factory=list, description="treatment_naive | progression | toxicity; empty = all")
+    status_in: list[str] = Field(default_factory=list,
+                                 description="treatment_naive | progression | toxicity; empty = all")
 
 
 class VocabCode(Strict):
