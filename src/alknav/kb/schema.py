@@ -233,6 +233,14 @@ class ActiveTrial(Cited):
         return self.status in OPEN_TRIAL_STATUSES
 
 
+class DrugCodes(Cited):
+    """Terminology codes for exchange formats (FHIR); a code not confirmed is left out, never guessed."""
+
+    rxnorm: str | None = Field(default=None, pattern=r"^\d{3,9}$", description="RxNorm ingredient RXCUI")
+    atc: str | None = Field(default=None, pattern=r"^[A-Z]\d{2}[A-Z]{2}\d{2}$", description="WHO ATC code")
+    ncit: str | None = Field(default=None, pattern=r"^C\d{2,7}$", description="NCI Thesaurus concept code")
+
+
 class Drug(Strict):
     id: DrugId
     inn: str
@@ -251,6 +259,7 @@ class Drug(Strict):
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     active_trials: list[ActiveTrial] = Field(
         default_factory=list, description="investigational agents: trials open to patients (offered only then)")
+    codes: DrugCodes | None = None
     first_approved: str | None = Field(
         default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
         description="first approval anywhere (any indication); bounds plausible treatment durations")
@@ -904,6 +913,7 @@ class Gene(Cited):
     id: Identifier = Field(description="HGNC symbol")
     protein_length: int = Field(ge=1, le=40000)
     uniprot: str = Field(pattern=r"^[A-Z0-9]{6,10}$")
+    hgnc: str | None = Field(default=None, pattern=r"^HGNC:\d+$", description="HGNC id, for exchange formats")
 
 
 class GeneFile(Strict):
