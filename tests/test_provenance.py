@@ -176,6 +176,21 @@ def test_news_and_web_support_only_bases_that_say_so(tmp_path: Path, refs: list[
     assert (errors == []) is ok, errors
 
 
+@pytest.mark.parametrize(("refs", "basis", "warned"), [
+    (["press"], "secondary_review", True),  # rests on news only: must say news_or_web
+    (["press"], "news_or_web", False),
+    (["press", "paper_title"], "secondary_review", True),  # a title-only paper adds nothing read
+    (["press", "lin_review"], "secondary_review", False),  # a review was read too
+    (["page"], "secondary_review", False),  # web pages (drug compendia) may be secondary sources
+])
+def test_secondary_review_resting_only_on_news_is_flagged(tmp_path: Path, refs: list[str], basis: str,
+                                                          warned: bool) -> None:
+    issues = validate_kb(make_kb(tmp_path / "kb", [_result("r", refs, basis)]))
+    flagged = [i for i in issues if i.file == "trials/t.yaml" and "only sources read are news" in i.message]
+    assert bool(flagged) is warned, flagged
+    assert all(i.severity == "warning" for i in flagged)
+
+
 def test_paper_mixed_with_press_release_under_the_papers_basis_is_an_error(tmp_path: Path) -> None:
     errors = check(tmp_path, _result("r", ["paper_abs", "press"], "primary_abstract",
                                      "median from the abstract; its CI from the press release"))
