@@ -68,7 +68,11 @@ def make_kb(root: Path, results: list[dict[str, Any]], references: list[dict[str
                   "fusions": "fusions.yaml", "mechanisms": "mechanisms.yaml", "strategies": "strategies.yaml",
                   "errata": "errata/", "evidence_levels": "evidence_levels.yaml", "transcript": "transcript.yaml",
                   "regimens": "regimens.yaml", "rules": "rules.yaml", "safety": "safety/",
-                  "medicines": "medicines.yaml"}})
+                  "medicines": "medicines.yaml"},
+        "checked_on": {name: "2026-01-01" for name in (
+            "evidence_levels.yaml", "transcript.yaml", "references/refs.yaml", "drugs.yaml", "trials/t.yaml",
+            "mutations/m.yaml", "errata/e.yaml", "safety/s.yaml", "fusions.yaml", "mechanisms.yaml",
+            "strategies.yaml", "regimens.yaml", "rules.yaml", "medicines.yaml")}})
     _write(root / "references" / "refs.yaml", {"references": references or REFERENCES})
     _write(root / "drugs.yaml", {"drugs": [{
         "id": "testinib", "inn": "testinib", "name_zh": "测试替尼", "drug_class": "alk_tki",
@@ -161,7 +165,7 @@ def test_label_regulator_registry_bases(tmp_path: Path, refs: list[str], basis: 
 @pytest.mark.parametrize(("refs", "basis", "ok"), [
     (["press"], "news_or_web", True),
     (["page"], "news_or_web", True),
-    (["press"], "secondary_review", True),
+    (["press"], "secondary_review", False),  # resting only on news, it must say news_or_web
     (["paper_abs"], "news_or_web", False),  # news_or_web must rest on a news item or web page
     (["press"], "seed_review", False),
     (["page"], "peer_kb", True),  # a knowledge-base row published as a web page
@@ -170,6 +174,21 @@ def test_label_regulator_registry_bases(tmp_path: Path, refs: list[str], basis: 
 def test_news_and_web_support_only_bases_that_say_so(tmp_path: Path, refs: list[str], basis: str, ok: bool) -> None:
     errors = check(tmp_path, _result("r", refs, basis))
     assert (errors == []) is ok, errors
+
+
+@pytest.mark.parametrize(("refs", "basis", "warned"), [
+    (["press"], "secondary_review", True),  # rests on news only: must say news_or_web
+    (["press"], "news_or_web", False),
+    (["press", "paper_title"], "secondary_review", True),  # a title-only paper adds nothing read
+    (["press", "lin_review"], "secondary_review", False),  # a review was read too
+    (["page"], "secondary_review", False),  # web pages (drug compendia) may be secondary sources
+])
+def test_secondary_review_resting_only_on_news_is_an_error(tmp_path: Path, refs: list[str], basis: str,
+                                                          warned: bool) -> None:
+    issues = validate_kb(make_kb(tmp_path / "kb", [_result("r", refs, basis)]))
+    flagged = [i for i in issues if i.file == "trials/t.yaml" and "only sources read are news" in i.message]
+    assert bool(flagged) is warned, flagged
+    assert all(i.severity == "error" for i in flagged)
 
 
 def test_paper_mixed_with_press_release_under_the_papers_basis_is_an_error(tmp_path: Path) -> None:

@@ -103,6 +103,50 @@ def kb_validate(kb_dir: KbDir = None, as_json: JsonFlag = False,
         raise typer.Exit(1)
 
 
+@kb_app.command("info")
+def kb_info(
+    kb_dir: KbDir = None, as_json: JsonFlag = False,
+    older_than: Annotated[str | None, typer.Option(
+        "--older-than", help="List facts last checked longer ago than this (e.g. 365d, 12m, 1y).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Measure ages from this day (YYYY-MM-DD) instead of today.")] = None,
+) -> None:
+    """Release date, size and how recently the facts were checked; with --older-than, which are stale."""
+    from datetime import date
+
+    from alknav.kb.dates import date_summary, parse_age
+    from alknav.kb.dates import older_than as stale_facts
+
+    kb = _load(kb_dir, as_json)
+    try:
+        days = parse_age(older_than) if older_than is not None else None
+        today = date.fromisoformat(as_of) if as_of is not None else date.today()
+    except (AlknavError, ValueError) as exc:
+        _fail(str(exc), as_json, "older_than" if older_than and not as_of else "as_of")
+    summary = date_summary(kb)
+    stale = stale_facts(kb, days, today) if days is not None else []
+    info = {"name": kb.manifest.name, "knowledge_version": kb.version, "release_date": kb.manifest.date,
+            "seed": kb.manifest.seed, "as_of": today.isoformat(),
+            "counts": {"references": len(kb.references), "drugs": len(kb.drugs), "trials": len(kb.trials),
+                       "mutations": len(kb.mutations), "errata": len(kb.errata), "rules": len(kb.rules)},
+            "fact_dates": summary}
+    if days is not None:
+        info["older_than_days"] = days
+        info["older"] = [f.as_dict() for f in stale]
+    if as_json:
+        _dump(info)
+        return
+    console = _console()
+    console.print(f"[bold]{kb.manifest.name} {kb.version}[/] — released {kb.manifest.date}")
+    console.print(", ".join(f"{n} {k}" for k, n in info["counts"].items()))
+    console.print(f"{summary['facts']} facts with a checked date ({summary['explicit_dates']} dated one by one, "
+                  f"the rest by their file's date); oldest {summary['oldest']}, newest {summary['newest']}")
+    if days is not None:
+        console.print(f"{len(stale)} facts last checked more than {days} days before {today.isoformat()}")
+        for fact in stale:
+            console.print(f"  {fact.checked}  {fact.file}  {fact.field}  {fact.label}", markup=False)
+
+
 @kb_app.command("drug")
 def kb_drug(name: Annotated[str, typer.Argument(help="INN, brand, code name or Chinese name")],
             kb_dir: KbDir = None, as_json: JsonFlag = False) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from alknav.errors import Issue
 from alknav.genetic_code import CODONS
+from alknav.kb.dates import check_dates
 from alknav.kb.files import Loc, walk
 from alknav.kb.knowledge_base import KnowledgeBase, RawFile
 from alknav.kb.schema import LimitId
@@ -32,11 +33,11 @@ _READ_ANY = frozenset({"full_text", "abstract", "label", "registry"})  # read be
 _SUPPORT: dict[str, tuple[frozenset[str] | None, frozenset[str], str]] = {
     # basis: (kinds allowed or None for any, read levels allowed, what is missing in words)
     "primary_full_text": (PRIMARY_KINDS, frozenset({"full_text"}),
-                          "a primary source (article, congress abstract, case report, preprint, guideline) "
-                          "read in full text"),
+                          "a primary source (article, congress abstract, case report, preprint, guideline) read in "
+                          "full text"),
     "primary_abstract": (PRIMARY_KINDS, frozenset({"full_text", "abstract"}),
-                         "a primary source (article, congress abstract, case report, preprint, guideline) "
-                         "read at least to its abstract"),
+                         "a primary source (article, congress abstract, case report, preprint, guideline) read at "
+                         "least to its abstract"),
     "drug_label": (frozenset({"label"}), frozenset({"label"}), "a label (kind: label) read as a label"),
     "regulatory_record": (frozenset({"regulator", "label"}), frozenset({"label", "full_text", "abstract"}),
                           "a regulator notice/database (kind: regulator) or a label that was read"),
@@ -94,6 +95,7 @@ def cross_check(kb: KnowledgeBase) -> list[Issue]:
     _check_mutations(kb, residues, issues)
     _check_trials(kb, issues)
     _check_safety(kb, issues)
+    check_dates(kb, issues)
     return issues
 
 
@@ -270,6 +272,8 @@ def _check_basis(raw: RawFile, loc: Loc, checked: dict[str, Any], references: di
     if sources and basis not in {str(src.get("basis")) for src in sources if isinstance(src, dict)}:
         issues.append(raw.issue((*where, "basis"), f"basis '{basis}' is not the basis of any of checked.sources"))
 
+    _check_news_only(raw, where, basis, known, references, issues)
+
     for r in known:
         kind = references[r].kind
         allowed = _NEWS_BASES.get(kind)
@@ -279,6 +283,18 @@ def _check_basis(raw: RawFile, loc: Loc, checked: dict[str, Any], references: di
                                 f"cites {'news item' if kind == 'news' else 'web page'} '{r}' under basis "
                                 f"'{basis}': a {kind} source supports only {' or '.join(sorted(allowed))}; "
                                 f"relabel the fact or record '{r}' in checked.sources with its own basis"))
+
+
+def _check_news_only(raw: RawFile, where: Loc, basis: str, known: list[str], references: dict[str, Any],
+                     issues: list[Issue]) -> None:
+    """A fact labelled secondary_review whose only sources read beyond the title are news items rests on
+    news: it must say news_or_web."""
+    if basis != "secondary_review" or not known:
+        return
+    read = [r for r in known if references[r].read.value in _READ_ANY]
+    if read and all(references[r].kind == "news" for r in read):
+        issues.append(raw.issue((*where, "basis"), f"basis 'secondary_review' but the only sources read are news "
+                                                   f"items ({', '.join(read)}): label it news_or_web"))
 
 
 def _check_tables(raw: RawFile, where: Loc, passage: str, refs: list[str], references: dict[str, Any],

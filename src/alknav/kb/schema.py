@@ -47,9 +47,16 @@ class CheckedSource(Strict):
     passage: str = Field(min_length=3, description="what was read in this source, in own words")
 
 
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class Checked(Strict):
     basis: Basis = Field(description="the basis of the fact as a whole; with `sources`, one of theirs")
     passage: str = Field(min_length=3, description="what was read, in own words")
+    date: str | None = Field(
+        default=None, pattern=DATE,
+        description="the day this fact was last checked against its sources; when absent, the file's date in "
+                    "manifest.yaml `checked_on` applies")
     sources: list[CheckedSource] = Field(
         default_factory=list,
         description="a fact resting on several sources (e.g. a paper and a press release) records each here")
@@ -226,6 +233,14 @@ class ActiveTrial(Cited):
         return self.status in OPEN_TRIAL_STATUSES
 
 
+class DrugCodes(Cited):
+    """Terminology codes for exchange formats (FHIR); a code not confirmed is left out, never guessed."""
+
+    rxnorm: str | None = Field(default=None, pattern=r"^\d{3,9}$", description="RxNorm ingredient RXCUI")
+    atc: str | None = Field(default=None, pattern=r"^[A-Z]\d{2}[A-Z]{2}\d{2}$", description="WHO ATC code")
+    ncit: str | None = Field(default=None, pattern=r"^C\d{2,7}$", description="NCI Thesaurus concept code")
+
+
 class Drug(Strict):
     id: DrugId
     inn: str
@@ -244,6 +259,7 @@ class Drug(Strict):
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     active_trials: list[ActiveTrial] = Field(
         default_factory=list, description="investigational agents: trials open to patients (offered only then)")
+    codes: DrugCodes | None = None
     first_approved: str | None = Field(
         default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
         description="first approval anywhere (any indication); bounds plausible treatment durations")
@@ -596,9 +612,13 @@ class TranscriptFile(Strict):
 class Manifest(Strict):
     name: str
     version: str
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: str = Field(pattern=DATE, description="release date of this knowledge base")
     seed: str
     files: dict[str, str | list[str]]
+    checked_on: dict[str, Annotated[str, StringConstraints(pattern=DATE)]] = Field(
+        default_factory=dict,
+        description="knowledge file (path as under files) -> the day its facts were last checked, for facts "
+                    "without their own checked.date")
 
 
 # --------------------------------------------------------------------------- regimens and rules
@@ -848,7 +868,8 @@ class WorkupItem(Cited):
     id: Identifier
     test: Lang
     why: Lang
-    status_in: list[str] = Field(default_factory=list, description="treatment_naive | progression | toxicity; empty = all")
+    status_in: list[str] = Field(default_factory=list,
+                                 description="treatment_naive | progression | toxicity; empty = all")
 
 
 class VocabCode(Strict):
@@ -913,6 +934,7 @@ class Gene(Cited):
     id: Identifier = Field(description="HGNC symbol")
     protein_length: int = Field(ge=1, le=40000)
     uniprot: str = Field(pattern=r"^[A-Z0-9]{6,10}$")
+    hgnc: str | None = Field(default=None, pattern=r"^HGNC:\d+$", description="HGNC id, for exchange formats")
 
 
 class GeneFile(Strict):

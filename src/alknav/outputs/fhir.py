@@ -59,20 +59,8 @@ V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 
 TOP_OPTIONS = 5
 
-# Identifiers only (no clinical content). HGNC ids of genes alknav reads; a gene not listed is sent
-# as text. Each id was checked against public HGNC-derived listings.
-HGNC_IDS: dict[str, str] = {
-    "ALK": "HGNC:427", "EML4": "HGNC:1316", "MET": "HGNC:7029", "EGFR": "HGNC:3236", "KRAS": "HGNC:6407",
-    "HRAS": "HGNC:5173", "BRAF": "HGNC:1097", "ERBB2": "HGNC:3430", "RET": "HGNC:9967", "ROS1": "HGNC:10261",
-    "NTRK1": "HGNC:8031", "NTRK2": "HGNC:8032", "NTRK3": "HGNC:8033", "PIK3CA": "HGNC:8975", "TP53": "HGNC:11998",
-}
-
-# RxNorm ingredient RXCUIs, only where two sources agreed (an NLM RxNav listing and our own record);
-# every other drug is sent by INN text alone rather than with a code we could not confirm.
-RXNORM_INGREDIENTS: dict[str, str] = {
-    "crizotinib": "1148495", "ceritinib": "1535457", "alectinib": "1727455", "brigatinib": "1921217",
-    "lorlatinib": "2103164",
-}
+# HGNC ids and RxNorm codes are knowledge data (genes.yaml `hgnc`, drugs.yaml `codes`); a gene or drug
+# without one is sent as text rather than with a code nobody confirmed.
 
 _THREE = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu", "G": "Gly",
           "H": "His", "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser",
@@ -143,8 +131,9 @@ def _ref(entry: dict[str, Any]) -> dict[str, str]:
     return {"reference": entry["fullUrl"]}
 
 
-def _gene(symbol: str) -> dict[str, Any]:
-    hgnc = HGNC_IDS.get(symbol.upper())
+def _gene(symbol: str, kb: KnowledgeBase) -> dict[str, Any]:
+    known = kb.genes.get(symbol.upper())
+    hgnc = known.hgnc if known else None
     if hgnc:
         return _component(LOINC, "48018-6", "Gene studied [ID]", valueCodeableConcept=_concept(HGNC, hgnc, symbol))
     return _component(LOINC, "48018-6", "Gene studied [ID]", valueCodeableConcept={"text": symbol})
@@ -204,9 +193,9 @@ def _variant(components: list[dict[str, Any]], subject: dict[str, str], note: st
 # --------------------------------------------------------------------------- alterations -> variants
 
 
-def _fusion_components(gene: str, partner: str | None) -> list[dict[str, Any]]:
+def _fusion_components(gene: str, partner: str | None, kb: KnowledgeBase) -> list[dict[str, Any]]:
     genes = [partner, gene] if partner and partner != gene else [gene]
-    return [*(_gene(g) for g in genes), _change_type("SO:0001565", "gene_fusion"), _somatic()]
+    return [*(_gene(g, kb) for g in genes), _change_type("SO:0001565", "gene_fusion"), _somatic()]
 
 
 def _alteration_variants(alt: dict[str, Any], kb: KnowledgeBase) -> list[tuple[list[dict[str, Any]], str]] | None:
@@ -217,23 +206,23 @@ def _alteration_variants(alt: dict[str, Any], kb: KnowledgeBase) -> list[tuple[l
         return None
     changes = [str(c) for c in alt.get("mutations") or []]
     if kind == "alk_compound_mutation" and changes:
-        return [([_gene(gene), _protein_component(gene, changes, kb), _somatic()], f"{label} (cis)")]
+        return [([_gene(gene, kb), _protein_component(gene, changes, kb), _somatic()], f"{label} (cis)")]
     if kind in ("alk_kinase_domain_mutation", "bypass_mutation", "other_mutation") and changes:
-        return [([_gene(gene), _protein_component(gene, [c], kb), _somatic()], f"{gene} p.{c}") for c in changes]
+        return [([_gene(gene, kb), _protein_component(gene, [c], kb), _somatic()], f"{gene} p.{c}") for c in changes]
     if kind in ("alk_amplification", "bypass_amplification"):
-        comps = [_gene(gene), _change_type("SO:0001742", "copy_number_gain"), _somatic()]
+        comps = [_gene(gene, kb), _change_type("SO:0001742", "copy_number_gain"), _somatic()]
         if alt.get("copy_number") is not None:
             comps.append(_component(LOINC, "82155-3", "Genomic structural variant copy number",
                                     valueQuantity={"value": alt["copy_number"], "system": UCUM, "code": "1"}))
         return [(comps, label)]
     if kind in ("alk_fusion", "bypass_fusion", "other_fusion"):
-        return [(_fusion_components(gene, alt.get("partner")), label)]
+        return [(_fusion_components(gene, alt.get("partner"), kb), label)]
     if kind == "met_exon14_skipping":
         consequence = _component(TBD, "molecular-consequence", "Molecular Consequence",
                                  valueCodeableConcept=_concept(SO, "SO:0001572", "exon_loss_variant", label))
-        return [([_gene(gene), consequence, _somatic()], label)]
+        return [([_gene(gene, kb), consequence, _somatic()], label)]
     if kind == "bypass_mutation":  # e.g. a deletion named in words: gene studied, described in the note
-        return [([_gene(gene), _somatic()], label)]
+        return [([_gene(gene, kb), _somatic()], label)]
     return None
 
 
@@ -245,7 +234,7 @@ def _diagnosis_variant(case: Case, kb: KnowledgeBase) -> tuple[list[dict[str, An
     note = f"{fusion} (diagnosis)"
     if alk and alk.variant:
         note += f"; variant {alk.variant}"
-    return _fusion_components("ALK", partner), note
+    return _fusion_components("ALK", partner, kb), note
 
 
 # --------------------------------------------------------------------------- options -> implications
@@ -254,7 +243,7 @@ def _diagnosis_variant(case: Case, kb: KnowledgeBase) -> tuple[list[dict[str, An
 def _medication(drug: str, kb: KnowledgeBase) -> dict[str, Any]:
     known = kb.drugs.get(drug)
     inn = known.inn if known else drug
-    rx = RXNORM_INGREDIENTS.get(drug)
+    rx = known.codes.rxnorm if known and known.codes else None
     value: dict[str, Any] = _concept(RXNORM, rx, inn, inn) if rx else {"text": inn}
     return _component(LOINC, "51963-7", "Medication assessed [ID]", valueCodeableConcept=value)
 
