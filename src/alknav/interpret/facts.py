@@ -98,6 +98,7 @@ class CaseFacts:
     alk_diagnosis: set[str] = field(default_factory=set)  # caveats: ihc_only, fish_only, plasma_only, ...
     plausibility: set[str] = field(default_factory=set)  # questions about the input (warnings, not refusals)
     failed_drugs: list[str] = field(default_factory=list)  # ALK-directed drugs the tumour progressed on
+    failed_regimens: list[frozenset[str]] = field(default_factory=list)  # whole regimens it progressed on
 
     @property
     def pregnant(self) -> bool:
@@ -283,6 +284,7 @@ def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:
         comorbidities=comorbidities, unknown_comorbidities=unknown_comorbidities,
         toxicities=_toxicities(case, regimens, kb), medications=_medications(case, kb),
         failed_drugs=_failed(case, regimens, tkis),
+        failed_regimens=_failed_regimens(case, regimens),
     )
     facts.alk_diagnosis = alk_diagnosis_caveats(case)
     facts.plausibility = plausibility_questions(facts, kb)
@@ -349,19 +351,40 @@ def _medications(case: Case, kb: KnowledgeBase) -> list[Medication]:
     return out
 
 
-def _failed(case: Case, regimens: list[list[str]], tkis: list[str]) -> list[str]:
-    """ALK-directed drugs the tumour progressed on: a regimen that ended in progression or had PD as
-    best response, or the current regimen when the decision is about progression."""
-    out: list[str] = []
+def _progressed(case: Case) -> list[bool]:
+    """Per history entry: did the tumour progress on it? Ended in progression, PD as best response,
+    or the current regimen when the decision is about progression."""
+    out = []
     last = len(case.history) - 1
-    for i, (entry, ids) in enumerate(zip(case.history, regimens, strict=True)):
+    for i, entry in enumerate(case.history):
         stopped = entry.stopped_for.value if entry.stopped_for else None
         progressed = stopped == "progression" or (entry.best_response is not None and entry.best_response.value == "PD")
         if i == last and case.current.status.value == "progression" and stopped in (None, "ongoing", "progression"):
             progressed = True
+        out.append(progressed)
+    return out
+
+
+def _failed(case: Case, regimens: list[list[str]], tkis: list[str]) -> list[str]:
+    """ALK-directed drugs the tumour progressed on."""
+    out: list[str] = []
+    for progressed, ids in zip(_progressed(case), regimens, strict=True):
         if progressed:
             out.extend(d for d in ids if d in tkis and d not in out)
     return out
+
+
+PLATINUM_EQUIVALENT = {"cisplatin": "carboplatin"}  # one platinum doublet whichever platinum was used
+
+
+def regimen_key(drugs: list[str] | tuple[str, ...]) -> frozenset[str]:
+    return frozenset(PLATINUM_EQUIVALENT.get(d, d) for d in drugs)
+
+
+def _failed_regimens(case: Case, regimens: list[list[str]]) -> list[frozenset[str]]:
+    """Whole regimens the tumour progressed on (chemotherapy included), platinum drugs made equivalent."""
+    return [regimen_key(ids) for progressed, ids in zip(_progressed(case), regimens, strict=True)
+            if progressed and ids]
 
 
 def alk_diagnosis_caveats(case: Case) -> set[str]:

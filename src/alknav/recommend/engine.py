@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from alknav.inputs.case_model import Case
-from alknav.interpret.facts import CaseFacts, CloneCall, build_facts, coverage
+from alknav.interpret.facts import CaseFacts, CloneCall, build_facts, coverage, regimen_key
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.kb.query import cite
@@ -50,8 +50,13 @@ def _tier(kb: KnowledgeBase, facts: CaseFacts, item: _Scored) -> int:
     failed = cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)
     if failed and not (cand.calls and all(c.resensitises for c in cand.calls)):
         return 2
-    # A TKI called resistant to a clone found sinks with the failed drugs, whatever rules lifted it
-    # (e.g. CNS activity): other options' penalties, such as pregnancy, must not bring it back to the top.
+    # The same regimen the tumour progressed on (e.g. carboplatin-pemetrexed with lorlatinib) is not
+    # offered again first; local therapy while continuing a drug is a different plan, so it is kept.
+    key = regimen_key(cand.drugs)
+    if key and cand.category not in ("alk_tki", "local_therapy") and any(key <= f for f in facts.failed_regimens):
+        return 2
+    # A TKI called resistant to a clone found sinks with the failed drugs, whatever rules lifted it (e.g.
+    # CNS activity): other options' penalties, such as pregnancy, must not bring it back to the top.
     if cand.category == "alk_tki" and coverage(cand.calls) == "some_resistant":
         return 2
     level_def = next((lv for lv in kb.evidence.levels if lv.id == _level(item)), None)
@@ -81,6 +86,22 @@ def _trials_below_covering_option(kb: KnowledgeBase, facts: CaseFacts, kept: lis
     rest = [x for x in kept if x not in above]
     at = rest.index(kept[anchor]) + 1
     return rest[:at] + above + rest[at:]
+
+
+def _resistant_combinations_below_chemotherapy(kb: KnowledgeBase, kept: list[_Scored]) -> list[_Scored]:
+    """Chemotherapy continuing a TKI called resistant to a clone found never ranks above the same
+    chemotherapy alone: the continued TKI is then not known to add anything against that clone."""
+    out = list(kept)
+    for item in kept:
+        cand = item.cand
+        if cand.category != "alk_tki_combination" or coverage(cand.calls) != "some_resistant":
+            continue
+        plain = regimen_key([d for d in cand.drugs if kb.drugs[d].drug_class is not s.DrugClass.alk_tki])
+        alone = next((x for x in out if x.cand.category == "chemotherapy" and regimen_key(x.cand.drugs) == plain), None)
+        if alone is not None and out.index(item) < out.index(alone):
+            out.remove(item)
+            out.insert(out.index(alone) + 1, item)
+    return out
 
 
 def _workup_tests(kb: KnowledgeBase, facts: CaseFacts, options: list[r.Option]) -> list[tuple[str, r.SuggestedTest]]:
@@ -250,7 +271,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
         x.tier = _tier(kb, facts, x)
     kept.sort(key=lambda x: (x.tier, -x.score, _LEVEL_RANK.get(_level(x), 9),
                              _CATEGORY_RANK.get(x.cand.category, 9), x.cand.key))
-    kept = _trials_below_covering_option(kb, facts, kept)
+    kept = _trials_below_covering_option(kb, facts, _resistant_combinations_below_chemotherapy(kb, kept))
     options = [_option(kb, facts, x, rank) for rank, x in enumerate(kept, start=1)]
     for key, suggested in _workup_tests(kb, facts, options):
         tests.setdefault(key, suggested)

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from alknav.interpret.facts import build_facts, clone_call
+from alknav.interpret.facts import build_facts, clone_call, regimen_key
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.recommend.result import Result
@@ -20,7 +20,7 @@ TKI_SEQUENCES = [
     ["alectinib", "lorlatinib"], ["brigatinib", "lorlatinib"], ["crizotinib", "alectinib", "lorlatinib"],
     ["crizotinib", "ceritinib", "lorlatinib"], ["lorlatinib", "alectinib"], ["ensartinib", "lorlatinib"],
 ]
-OTHER_LINES = [["carboplatin", "pemetrexed"], ["pembrolizumab"], ["tislelizumab"], ["sintilimab"],
+OTHER_LINES = [["carboplatin", "pemetrexed"], ["cisplatin", "pemetrexed", "lorlatinib"], ["carboplatin", "pemetrexed", "alectinib"], ["pembrolizumab"], ["tislelizumab"], ["sintilimab"],
                ["camrelizumab"], ["toripalimab"], ["carboplatin", "pemetrexed", "pembrolizumab"],
                ["docetaxel"], ["atezolizumab", "bevacizumab", "carboplatin", "paclitaxel"]]
 EXTRA_ALTERATIONS = ["MET amplification", "ALK amplification", "KRAS G12C", "EGFR L858R", "MET exon 14 skipping",
@@ -164,9 +164,17 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
                     and facts.clones and all(_clinical_sensitive(c, o.drugs[0]) for c in facts.clones):
                 out.append(f"trial first although {o.drugs} covers every clone with clinical evidence")
                 break
-    # 6. weak evidence never above clinical evidence (a failed drug sits below both)
-    failed = [o for o in options if o.category in ("alk_tki", "clinical_trial")
-              and any(d in facts.failed_drugs for d in o.drugs)]
+    # 4b. a regimen the tumour progressed on is not offered again first (local therapy aside)
+    if top.category not in ("alk_tki", "local_therapy") and top.drugs and any(
+            regimen_key(top.drugs) <= f for f in facts.failed_regimens):
+        out.append(f"rank 1 {top.drugs} repeats a regimen the tumour progressed on")
+    # 6. weak evidence never above clinical evidence (failed drugs and regimens, and TKIs called
+    # resistant to a clone, sit below both)
+    failed = [o for o in options if (o.category in ("alk_tki", "clinical_trial")
+              and any(d in facts.failed_drugs for d in o.drugs))
+              or (o.category in ("alk_tki", "alk_tki_combination") and "resistant" in o.clone_calls.values())
+              or (o.category not in ("alk_tki", "local_therapy") and o.drugs
+                  and any(regimen_key(o.drugs) <= f for f in facts.failed_regimens))]
     ranked = [o for o in options if o not in failed]
     for i, o in enumerate(ranked):
         if not o.evidence.clinical and any(x.evidence.clinical for x in ranked[i + 1:]):
