@@ -463,3 +463,11 @@ def test_first_pdf_page_answers(reports: dict[str, tuple[Result, str]], tmp_path
     for words in (f"Recommended option: {top.name}", "How to give it safely", "Warnings", "Suggested tests",
                   next(a.text for a in top.administration if a.kind == "dose")[:40]):
         assert _squash(words) in first, words
+
+
+def test_web_navigation_is_same_site_and_screen_only(kb: KnowledgeBase, demo: Case,
+                                                     neutral: neutral_result.Result) -> None:
+    html = render_html(demo, neutral, kb, "zh", nav=[("录入病例", "/?lang=zh"), ("x", "https://example.org/")])
+    assert '<nav class="screen-only"><a href="/?lang=zh">录入病例</a></nav>' in html
+    assert "example.org" not in html and ".screen-only { display: none; }" in html
+    assert "<nav" not in render_html(demo, neutral, kb, "zh")

@@ -133,7 +133,9 @@ def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTML
     from alknav.outputs.report.html import render_html
     from alknav.recommend.engine import recommend
 
-    return HTMLResponse(render_html(case, recommend(case, kb, region=region), kb, lang))
+    nav = [(_w(lang, "enter"), f"/?lang={lang}"), (_w(lang, "drugs"), f"/kb/drugs?lang={lang}"),
+           (_w(lang, "mutations"), f"/kb/mutations?lang={lang}")]
+    return HTMLResponse(render_html(case, recommend(case, kb, region=region), kb, lang, nav=nav))
 
 
 def build_router(kb: KnowledgeBase, max_upload_bytes: int) -> APIRouter:

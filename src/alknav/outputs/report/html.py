@@ -32,9 +32,10 @@ def _environment() -> Environment:
 
 
 def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en", *, generated: str | None = None,
-                top: int | None = None) -> str:
+                top: int | None = None, nav: list[tuple[str, str]] | None = None) -> str:
     """The report in ``lang``. ``generated`` is a date string printed as given (no clock is read);
-    ``top`` limits the options shown (all by default)."""
+    ``top`` limits the options shown (all by default); ``nav`` (label, same-site path) links are shown
+    on screen above the report (the web app's way back), never in print."""
     rendered = render_result(result, kb, lang)
     view = build_view(case, rendered, kb, generated=generated, top=top)
     view.figures = all_figures(case, rendered, kb)
@@ -43,6 +44,7 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en",
         return t(lang, key, **{k: str(v) for k, v in values.items()})
 
     template = _environment().get_template("report.html.j2")
-    return template.render(v=view, t=tr, refs=Citations(kb, lang),
+    links = [(label, href) for label, href in nav or [] if href.startswith("/")]  # same site only
+    return template.render(v=view, t=tr, refs=Citations(kb, lang), nav=links,
                            font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))

@@ -240,10 +240,11 @@ def summary_lines(case: Case, result: RenderedResult, kb: KnowledgeBase, lang: s
                       + (_paren(lang, _sep(lang).join(bits)) if bits else ""))
     line2 = [t(lang, "s_course", items=_semi(lang).join(course)) if course else t(lang, "r_history_none").rstrip("。.")]
     cur = case.current
-    now = term(lang, "status", cur.status.value)
-    if cur.progression_pattern:
-        now += _paren(lang, term(lang, "pattern", cur.progression_pattern.value))
-    line2.append(t(lang, "s_now", status=now))
+    if course:  # a treatment-naive patient has no "now" beyond the line above
+        now = term(lang, "status", cur.status.value)
+        if cur.progression_pattern:
+            now += _paren(lang, term(lang, "pattern", cur.progression_pattern.value))
+        line2.append(t(lang, "s_now", status=now))
     found = [str(a.get("normalized") or a.get("input")) for a in result.alterations if a.get("recognized")]
     if found:
         where = " ".join(x for x in (term(lang, "sample", cur.biopsy.sample or "") if cur.biopsy else "",
