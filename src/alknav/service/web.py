@@ -133,6 +133,7 @@ def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTML
     from alknav.outputs.report.html import render_html
     from alknav.recommend.engine import recommend
 
+    lang = lang if lang in _WORDS else "en"  # the pages fall back to English for an unknown language too
     nav = [(_w(lang, "enter"), f"/?lang={lang}"), (_w(lang, "drugs"), f"/kb/drugs?lang={lang}"),
            (_w(lang, "mutations"), f"/kb/mutations?lang={lang}")]
     return HTMLResponse(render_html(case, recommend(case, kb, region=region), kb, lang, nav=nav))
