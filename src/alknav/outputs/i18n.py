@@ -273,7 +273,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "trial_option": "临床试验：{drug}", "regimen_plus": "{regimen} + {drug}",
         "adm_interaction_text": "{drug}：{message}（{medicines}：{cls}）", "adm_drug_text": "{drug}：{message}",
         "adm_toxicity_text": "{drug}：{message}（{toxicity}）", "adm_then_levels": "{message}；{levels}",
-        "unrecognized_item": "“{input}”（{reason}）", "level_n": "等级 {level}",
+        "unrecognized_item": "“{input}”（原因见该分子改变的说明）", "level_n": "等级 {level}",
         "weak_call": "推断所得（仅综述、计算模拟或外推），按无数据处理",
         "how_to_give": "安全用药要点（说明书）", "adm_dose": "剂量", "adm_dose_other_region": "其他地区剂量",
         "adm_dose_levels": "减量", "adm_interaction": "相互作用", "adm_population": "特殊人群",
