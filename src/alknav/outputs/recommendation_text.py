@@ -55,7 +55,7 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
     for a in res.alterations:
         ok = Text(t(lang, "recognized"), style="green") if a["recognized"] else \
             Text(f"{t(lang, 'not_recognized')}: {a.get('reason', '')}", style="bold red")
-        alts.add_row(a["input"], a.get("normalized") or "—", a["kind"], ok)
+        alts.add_row(a["input"], a.get("normalized") or "—", term(lang, "kind", a["kind"]), ok)
     if res.alterations:
         parts.append(alts)
     opts = Table(title=t(lang, "options"), expand=True, show_lines=True)
@@ -139,7 +139,7 @@ def to_markdown(res: Result, *, top: int = 8) -> str:
         lines += [f"## {t(lang, 'alterations')}", "", "| " + " | ".join(head) + " |", "|---|---|---|---|"]
         for a in res.alterations:
             ok = t(lang, "yes") if a["recognized"] else f"**{t(lang, 'no')}** — {a.get('reason', '')}"
-            lines.append(f"| {a['input']} | {a.get('normalized') or '—'} | {a['kind']} | {ok} |")
+            lines.append(f"| {a['input']} | {a.get('normalized') or '—'} | {term(lang, 'kind', a['kind'])} | {ok} |")
         lines.append("")
     lines += [f"## {t(lang, 'options')}", ""]
     for o in res.options[:top]:
