@@ -63,7 +63,10 @@ _ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ \t,;:/.()+&=\-–—]+[A-Za
 def english_runs(html: str, allowed: list[str]) -> list[str]:
     """Runs of 3+ consecutive ASCII words (two letters or more, within one block) left once citations,
     allowed tokens (drug names and codes, trial names, the case's own alteration and fusion strings),
-    mutation names, units, numbers and single letters (evidence levels) are removed from the visible text."""
+    mutation names, units, numbers and single letters (evidence levels) are removed from the visible text.
+    The source list (titles as published) and rule identifiers (marked class="raw") are not prose."""
+    html = re.sub(r'<section id="sources">.*?</section>', " ", html, flags=re.S)
+    html = re.sub(r'<span class="raw"[^>]*>.*?</span>', " ", html, flags=re.S)
     text = _CITATION.sub(" ", visible_text(html))
     for token in sorted({a for a in allowed if a}, key=len, reverse=True):
         text = text.replace(token, " ")
@@ -78,6 +81,7 @@ def allowed_tokens(case: Case, result: Result, kb: KnowledgeBase) -> list[str]:
         tokens += [drug.inn, drug.name_zh, drug.id, *drug.aliases]
     for option in result.options:
         tokens += [option.name, *(e.trial for e in option.expected_efficacy)]
+    tokens += [reg.name.zh for reg in kb.regimens.values()]  # curated Chinese names (e.g. "ALK-TKI + MET抑制剂")
     for alt in result.alterations:
         tokens += [str(alt.get("input", "")), str(alt.get("normalized") or "")]
     alk = case.diagnosis.alk
@@ -148,13 +152,14 @@ def test_render_is_deterministic_and_reads_no_clock(kb: KnowledgeBase, demo: Cas
 def test_english_report_sections(reports: dict[str, tuple[Result, str]], kb: KnowledgeBase) -> None:
     result, html = reports["en"]
     text = re.sub(r"\s+", " ", visible_text(html))
-    for heading in ("Patient summary", "Treatment history", "Interpreted alterations", "Ranked treatment options",
-                    "Warnings", "Suggested tests", "Disclaimer"):
+    for heading in ("Recommended option", "How to give it safely", "Warnings", "Suggested tests", "Alternatives",
+                    "Options not advised", "Patient summary", "Treatment history", "Interpreted alterations",
+                    "Appendix: every rule that fired", "Sources", "Disclaimer"):
         assert heading in text
     assert '<html lang="en">' in html
     top = result.options[0]
-    assert f"1. {top.name}" in text
-    assert f"{top.evidence.level_label}" in text
+    assert f"Recommended option: {top.name}" in text
+    assert "approved or prospective trial" in text and "A (A —" not in text
     assert "demo-001" in text and "48 years" in text and "EML4-ALK" in text and "V3 (E6;A20)" in text
     assert f"Knowledge base {kb.version} ({kb.manifest.date})" in text
     assert "ALK p.Gly1202Arg" in text and "ALK p.G1202R" in text
@@ -167,7 +172,8 @@ def test_chinese_report_is_chinese(reports: dict[str, tuple[Result, str]], kb: K
     result, html = reports["zh"]
     assert '<html lang="zh">' in html
     text = visible_text(html)
-    for heading in ("患者概况", "治疗史", "分子改变解读", "治疗选项排序", "警示", "建议检测", "免责声明"):
+    for heading in ("推荐方案", "安全用药要点（说明书）", "备选方案", "不建议的方案", "患者概况", "治疗史",
+                    "分子改变解读", "警示", "建议检测", "参考文献", "免责声明"):
         assert heading in text
     assert "洛拉替尼" in text and "48岁" in text and result.disclaimer in text
     assert "font-family: 'Noto Sans CJK SC'" in html
@@ -198,7 +204,7 @@ def test_chinese_report_for_other_cases(kb: KnowledgeBase, name: str) -> None:
     # the input parser explains unreadable alterations in English only; the report quotes it, marked lang="en"
     quoted = [str(a.get("reason") or "") for a in result.alterations]
     assert english_runs(html, allowed_tokens(case, result, kb) + quoted) == []
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == len(figures.all_figures(case, result, kb)) >= 1
 
 
 def test_html_escapes_case_text(kb: KnowledgeBase) -> None:
@@ -268,9 +274,10 @@ def test_figures_without_data(kb: KnowledgeBase) -> None:
     case = parse_case_data({"diagnosis": {"alk": {"fusion": "EML4-ALK"}}, "current": {"status": "treatment_naive"}})
     neutral = recommend(case, kb)
     figs = figures.all_figures(case, render_result(neutral, kb, "zh"), kb)
-    assert "未报告ALK激酶区突变" in figs["heatmap"] and "既往未接受系统治疗" in figs["swimmer"]
+    assert "heatmap" not in figs and "swimmer" not in figs  # nothing to draw: no empty figure box
     html = render_html(case, neutral, kb, "zh")
-    assert html.count("<svg") == 3 and "既往未接受系统治疗（初治）。" in html
+    assert html.count("<svg") == len(figs) and 'id="fig-heatmap"' not in html and 'id="fig-swimmer"' not in html
+    assert "既往未接受系统治疗（初治）。" in html
 
 
 # --------------------------------------------------------------------------- PDF
@@ -293,7 +300,7 @@ def test_pdf_english(reports: dict[str, tuple[Result, str]], tmp_path: Path) -> 
     pages = render_pdf(html, out)
     assert pages >= 1 and out.read_bytes().startswith(b"%PDF")
     text = _squash(_pdf_text(out))
-    assert _squash(f"1. {result.options[0].name}") in text
+    assert _squash(f"Recommended option: {result.options[0].name}") in text
     assert _squash(result.disclaimer) in text
 
 
@@ -314,3 +321,153 @@ def test_pdf_chinese_without_font_is_a_clear_error(reports: dict[str, tuple[Resu
     with pytest.raises(CjkFontMissing, match="fonts-noto-cjk"):
         render_pdf(reports["zh"][1], tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
+
+
+# --------------------------------------------------------------------------- layout: the first page answers
+
+
+HARD = ["g1202r_l1196m_after_lorlatinib", "met_amp_after_lorlatinib", "polyclonal_g1202r_i1171n_after_alectinib",
+        "unrecognized_alteration_with_g1202r", "fl_untreated_no_brain_mets"]
+
+
+def _section(html: str, section: str) -> str:
+    found = re.search(rf'<section id="{section}"[^>]*>(.*?)</section>', html, flags=re.S)
+    return found.group(1) if found else ""
+
+
+def _clinician_text(html: str) -> str:
+    """What a clinician reads, without the appendix (trace, sources) and the marked program notes."""
+    body = re.sub(r'<section id="(?:trace|sources)".*?</section>', " ", html, flags=re.S)
+    body = re.sub(r'<span class="raw"[^>]*>.*?</span>', " ", body, flags=re.S)
+    return visible_text(re.sub(r"<svg\b.*?</svg>", " ", body, flags=re.S))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_answer_comes_first(reports: dict[str, tuple[Result, str]], lang: str) -> None:
+    """Summary, recommended option with how to give it, warnings and tests come before anything else."""
+    result, html = reports[lang]
+    answer = _section(html, "answer")
+    top = result.options[0]
+    assert html.index('<section id="answer">') < html.index('<section id="alternatives">') \
+        < html.index('<section id="details">')
+    assert re.search(r'<div class="summary" id="summary">\s*<p>[^<]+</p>\s*<p>[^<]+</p>\s*</div>', answer)
+    assert top.name in answer and 'id="how-to-give"' in answer
+    words = re.sub(r"\s+", " ", visible_text(answer))
+    for item in top.administration:
+        if item.kind in ("dose", "monitoring"):
+            assert item.text in words, item.text
+    assert 'id="warnings"' in answer and 'id="tests"' in answer
+    for w in result.warnings:
+        assert w.message in words
+
+
+def test_summary_says_who_and_where(reports: dict[str, tuple[Result, str]]) -> None:
+    en = re.sub(r"\s+", " ", visible_text(_section(reports["en"][1], "answer")))
+    assert "48-year-old woman; ECOG 1; adenocarcinoma stage IVB; EML4-ALK V3 (E6;A20) (NGS)." in en
+    assert "Line 1 alectinib 28 months (partial response, progression)" in en and "brain metastases" in en
+    zh = visible_text(_section(reports["zh"][1], "answer"))
+    assert "48岁女性" in zh and "阿来替尼 28个月（部分缓解、疾病进展）" in zh
+
+
+def test_alternatives_then_ruled_out(reports: dict[str, tuple[Result, str]]) -> None:
+    """At most three alternatives as cards; drugs the tumour resists or progressed on only in one table."""
+    result, html = reports["en"]
+    cards = re.findall(r'<div class="option[^"]*" id="option-(\d+)">', html)
+    advised = [o for o in result.options if not o.concern]
+    assert [int(c) for c in cards] == [o.rank for o in advised[:4]]
+    ruled = _section(html, "ruled-out")
+    not_advised = [o for o in result.options if o.concern]
+    assert not_advised, "the demo has options the tumour resists (alectinib after progression, G1202R)"
+    for o in not_advised:
+        assert f"<td>{o.name}</td>" in ruled and f'id="option-{o.rank}"' not in html
+    assert "called resistant for G1202R" in ruled and "the tumour progressed on it" in ruled
+
+
+def test_ruled_out_lists_contraindicated_options(kb: KnowledgeBase) -> None:
+    case = parse_case_data({"diagnosis": {"alk": {"fusion": "EML4-ALK"}}, "current": {"status": "treatment_naive"},
+                            "concomitant_medications": ["rifampicin"]})
+    neutral = recommend(case, kb)
+    assert neutral.excluded, "rifampicin (strong CYP3A inducer) contraindicates lorlatinib"
+    ruled = _section(render_html(case, neutral, kb), "ruled-out")
+    rendered = render_result(neutral, kb, "en")
+    words = re.sub(r"\s+", " ", visible_text(ruled))
+    for x in rendered.excluded:
+        assert x.name in words and x.reasons[0].rstrip(".") in words
+
+
+@pytest.mark.parametrize("name", HARD)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_codes_or_reprs_in_clinician_text(kb: KnowledgeBase, name: str, lang: str) -> None:
+    case = load_scenario(name)
+    neutral = recommend(case, kb)
+    html = render_html(case, neutral, kb, lang)
+    text = _clinician_text(html).replace(case.id or "\0", " ")
+    assert re.findall(r"(?<![\w.:/-])[a-z]+_[a-z_]+\b", text) == []  # alk_compound_mutation, treatment_naive
+    assert "{'" not in text and "['" not in text and "None" not in text
+    assert re.search(r"\b([A-E]) \(\1 —", text) is None  # "A (A — ...)" said once
+    cited = set(re.findall(r'href="#src-(\d+)"', html))
+    listed = set(re.findall(r'<li id="src-(\d+)">', html))
+    assert cited and cited == listed
+
+
+def test_code_checker_can_fail() -> None:
+    assert re.findall(r"(?<![\w.:/-])[a-z]+_[a-z_]+\b", "status: treatment_naive") == ["treatment_naive"]
+
+
+def test_sources_are_links_with_their_kind(reports: dict[str, tuple[Result, str]]) -> None:
+    for lang, word in (("en", "label"), ("zh", "说明书")):
+        sources = _section(reports[lang][1], "sources")
+        assert f'<span class="kind">{word}</span>' in sources
+        assert re.search(r'<a class="cite" href="https://doi\.org/10\.[^"]+">doi:10\.', sources)
+    assert '<span class="kind">article</span>' in _section(reports["en"][1], "sources")
+
+
+def test_print_css_hyphenates_and_keeps_headings(reports: dict[str, tuple[Result, str]]) -> None:
+    for _result, html in reports.values():
+        css = re.search(r"<style>(.*?)</style>", html, flags=re.S)
+        assert css is not None
+        assert "hyphens: auto" in css.group(1) and "overflow-wrap: anywhere" not in css.group(1)
+        assert re.search(r"h1, h2, h3, h4 \{ break-after: avoid", css.group(1))
+    assert '<html lang="en">' in reports["en"][1] and '<html lang="zh">' in reports["zh"][1]
+
+
+def test_not_reached_median_is_drawn(kb: KnowledgeBase) -> None:
+    case = load_scenario("fl_untreated_no_brain_mets")
+    rendered = render_result(recommend(case, kb), kb, "en")
+    lorlatinib = next(o for o in rendered.options if o.drugs == ["lorlatinib"])
+    pfs = next(e for e in lorlatinib.expected_efficacy if e.endpoint.startswith("PFS"))
+    assert pfs.value is None and pfs.value_text == "not reached"
+    forest = figures.efficacy_forest(rendered)
+    assert "not reached" in forest and f">{lorlatinib.rank}. lorlatinib<" in forest
+
+
+def test_swimmer_shows_unknown_duration_as_unknown(kb: KnowledgeBase) -> None:
+    case = parse_case_data({"diagnosis": {"alk": {"fusion": "EML4-ALK"}},
+                            "history": [{"regimen": ["crizotinib"], "stopped_for": "progression"},
+                                        {"regimen": ["alectinib"], "months": 20, "stopped_for": "progression"}],
+                            "current": {"status": "progression"}})
+    svg = figures.treatment_swimmer(case, kb, "en")
+    assert "duration not given" in svg and "Months on each line" in svg
+    assert "Months from the start of the first line" not in svg
+    known = figures.treatment_swimmer(load_scenario("g1202r_l1196m_after_lorlatinib"), kb, "en")
+    assert "Months from the start of the first line" in known and "duration not given" not in known
+
+
+def test_first_pdf_page_answers(reports: dict[str, tuple[Result, str]], tmp_path: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("weasyprint")
+    result, html = reports["en"]
+    render_pdf(html, tmp_path / "r.pdf")
+    first = _squash(pypdf.PdfReader(str(tmp_path / "r.pdf")).pages[0].extract_text() or "")
+    top = result.options[0]
+    for words in (f"Recommended option: {top.name}", "How to give it safely", "Warnings", "Suggested tests",
+                  next(a.text for a in top.administration if a.kind == "dose")[:40]):
+        assert _squash(words) in first, words
+
+
+def test_web_navigation_is_same_site_and_screen_only(kb: KnowledgeBase, demo: Case,
+                                                     neutral: neutral_result.Result) -> None:
+    html = render_html(demo, neutral, kb, "zh", nav=[("录入病例", "/?lang=zh"), ("x", "https://example.org/")])
+    assert '<nav class="screen-only"><a href="/?lang=zh">录入病例</a></nav>' in html
+    assert "example.org" not in html and ".screen-only { display: none; }" in html
+    assert "<nav" not in render_html(demo, neutral, kb, "zh")

@@ -392,3 +392,18 @@ def test_bad_settings_and_unusable_database_are_clear_errors(tmp_path: Path, mon
     with pytest.raises(AlknavError, match="cannot open the case store") as caught:
         create_key(Settings(), "x")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Recommended option"), ("zh", "推荐方案"),
+                                               ("fr", "Recommended option")])
+def test_web_result_is_the_report_in_the_page_language(public: TestClient, lang: str, heading: str) -> None:
+    """The web result page renders the report layout; an unknown language falls back to English, not a 500."""
+    import re
+
+    body = yaml.safe_dump(demo_case(), allow_unicode=True).encode()
+    token = re.search(r'name="csrf" value="([^"]+)"', public.get("/").text)
+    assert token, "the form carries a CSRF token"
+    page = public.post(f"/web/upload?lang={lang}", files={"file": ("case.yaml", body)},
+                       data={"kind": "case", "region": "CN", "csrf": token.group(1)})
+    assert page.status_code == 200, page.text[:300]
+    assert heading in page.text and '<nav class="screen-only">' in page.text and 'id="how-to-give"' in page.text

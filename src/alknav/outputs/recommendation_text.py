@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from alknav.outputs.i18n import t, term
-from alknav.outputs.render import Option
+from alknav.outputs.render import Option, level_words
 from alknav.outputs.render import RenderedResult as Result
 from alknav.recommend.result import Efficacy
 
@@ -55,7 +55,7 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
     for a in res.alterations:
         ok = Text(t(lang, "recognized"), style="green") if a["recognized"] else \
             Text(f"{t(lang, 'not_recognized')}: {a.get('reason', '')}", style="bold red")
-        alts.add_row(a["input"], a.get("normalized") or "—", a["kind"], ok)
+        alts.add_row(a["input"], a.get("normalized") or "—", term(lang, "kind", a["kind"]), ok)
     if res.alterations:
         parts.append(alts)
     opts = Table(title=t(lang, "options"), expand=True, show_lines=True)
@@ -63,7 +63,8 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
         opts.add_column(t(lang, col), overflow="fold")
     for o in res.options[:top]:
         eff = "\n".join(efficacy_text(e, lang) for e in o.expected_efficacy) or "—"
-        level = f"{o.evidence.level} ({o.evidence.level_label})" if o.evidence.level_label else o.evidence.level
+        words = level_words(o.evidence.level, o.evidence.level_label)
+        level = f"{o.evidence.level} ({words})" if words else o.evidence.level
         opts.add_row(f"{o.rank}{'=' if o.tied else ''}", Text(o.name, style="bold"), term(lang, "cat", o.category),
                      level,
                      _status(lang, o.availability.status), eff, o.rationale)
@@ -138,15 +139,17 @@ def to_markdown(res: Result, *, top: int = 8) -> str:
         lines += [f"## {t(lang, 'alterations')}", "", "| " + " | ".join(head) + " |", "|---|---|---|---|"]
         for a in res.alterations:
             ok = t(lang, "yes") if a["recognized"] else f"**{t(lang, 'no')}** — {a.get('reason', '')}"
-            lines.append(f"| {a['input']} | {a.get('normalized') or '—'} | {a['kind']} | {ok} |")
+            lines.append(f"| {a['input']} | {a.get('normalized') or '—'} | {term(lang, 'kind', a['kind'])} | {ok} |")
         lines.append("")
     lines += [f"## {t(lang, 'options')}", ""]
     for o in res.options[:top]:
         level = t(lang, "evidence_level", level=o.evidence.level)
-        where = t(lang, "in_region", status=_status(lang, o.availability.status), region=res.region)
+        where = t(lang, "in_region", status=_status(lang, o.availability.status),
+                  region=t(lang, f"regname_{res.region}"))
         tie = f" ({t(lang, 'tie')})" if o.tied else ""
-        lines.append(f"{o.rank}. **{o.name}**{tie} — {term(lang, 'cat', o.category)}, {level} "
-                     f"({o.evidence.level_label}), {where}")
+        words = level_words(o.evidence.level, o.evidence.level_label)
+        lines.append(f"{o.rank}. **{o.name}**{tie} — {term(lang, 'cat', o.category)}, {level}"
+                     f"{f' ({words})' if words else ''}, {where}")
         lines.append(f"   - {o.rationale}")
         for e in o.expected_efficacy:
             lines.append(f"   - {efficacy_text(e, lang)} ({e.citation})")

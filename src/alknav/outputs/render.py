@@ -8,6 +8,7 @@ drug and regimen names, evidence labels) and from the program's word list (alkna
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -218,6 +219,12 @@ class RenderedResult(Out):
     language: str = "en"
     region: str = "US"
     disclaimer: str = ""
+
+
+def level_words(level: str, label: str) -> str:
+    """'A — approved or prospective trial' -> 'approved or prospective trial', for text that shows the
+    level letter already (so a reader never sees 'A (A — ...)')."""
+    return re.sub(rf"^{re.escape(level)}\s*[—–-]\s*", "", label)
 
 
 def _admin(item: r.AdminItem, kb: KnowledgeBase, lang: str) -> AdminItem:

@@ -353,7 +353,9 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int) -> r.
     efficacy = expected_efficacy(kb, cand, facts)
     citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
     concern = ""
-    if item.tier == 2:
+    key = regimen_key(cand.drugs)
+    if (cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)) or (
+            key and cand.category not in ("alk_tki", "local_therapy") and any(key <= f for f in facts.failed_regimens)):
         concern = "failed_before"
     elif any(c.call == "resistant" for c in cand.calls):
         concern = "resistant_clone"

@@ -199,4 +199,4 @@ def availability(kb: KnowledgeBase, cand: Candidate, region: str) -> tuple[str, 
         return "approved", None
     missing: list[Msg | str] = [msg(f"drug:{d}") for d, v in statuses.items() if v != "approved"]
     worst = "not_approved" if any(v == "not_approved" for v in statuses.values()) else "unknown"
-    return worst, msg("t:avail_missing", region=region, drugs=joined(missing))
+    return worst, msg("t:avail_missing", region=msg(f"t:region_{region}"), drugs=joined(missing))

@@ -116,7 +116,11 @@ def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTML
     from alknav.outputs.report.html import render_html
     from alknav.recommend.engine import recommend
 
-    return _html(render_html(case, recommend(case, kb, region=region), kb, lang))
+    lang = web_lang(lang)
+    words = _WORDS[lang]
+    nav = [(words["enter"], f"/?lang={lang}"), (words["drugs"], f"/kb/drugs?lang={lang}"),
+           (words["mutations"], f"/kb/mutations?lang={lang}")]
+    return _html(render_html(case, recommend(case, kb, region=region), kb, lang, nav=nav))
 
 
 def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> APIRouter:

@@ -80,13 +80,6 @@ def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def _message(text: str, label: str, prefix: str) -> str:
-    with _style():
-        fig = Figure(figsize=(6.5, 0.8))
-        fig.text(0.5, 0.5, text, ha="center", va="center", color="#555555")
-        return _to_svg(fig, label, prefix)
-
-
 def _short(name: str, width: int) -> str:
     name = re.sub(r"（[^）]*）$", "", name)
     return "\n".join(textwrap.wrap(name, width)) or name
@@ -139,7 +132,7 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
     label = t(lang, "r_heatmap")
     clones = _clone_labels(result)
     if not clones:
-        return _message(t(lang, "fig_no_clones"), label, "heatmap")
+        return ""
     drugs = _tki_columns(result, kb)
     names = [_short(kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn, 8 if lang == "zh" else 12)
              for d in drugs]
@@ -172,13 +165,26 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
 # --------------------------------------------------------------------------- 2. efficacy
 
 
+def _not_reached(e: Efficacy) -> bool:
+    return e.value is None and (e.value_text or "").strip().lower() in ("not reached", "nr")
+
+
 def _numeric(effs: list[Efficacy], base: str) -> Efficacy | None:
-    return next((e for e in effs if e.endpoint.partition(" (")[0] == base and e.value is not None), None)
+    """The option's result for one endpoint: a number, or a median not reached."""
+    return next((e for e in effs if e.endpoint.partition(" (")[0] == base
+                 and (e.value is not None or _not_reached(e))), None)
 
 
-def _panel(ax: Axes, rows: list[tuple[str, Efficacy | None]], title: str, xmax: float) -> None:
+def _panel(ax: Axes, rows: list[tuple[str, Efficacy | None]], title: str, xmax: float, nr_text: str) -> None:
     for y, (_, e) in enumerate(rows):
-        if e is None or e.value is None:
+        if e is None:
+            continue
+        if e.value is None:  # median not reached: an arrow from its lower bound (or 0) to the edge
+            low = e.ci_low or 0.0
+            ax.annotate("", xy=(xmax, y), xytext=(low, y),
+                        arrowprops={"arrowstyle": "-|>", "color": "#2166ac", "linewidth": 1.2})
+            ax.annotate(nr_text + (f" (≥{low:g})" if e.ci_low is not None else ""), (xmax, y), xytext=(-2, 5),
+                        textcoords="offset points", ha="right", fontsize=7, color="#2166ac")
             continue
         low = e.ci_low if e.ci_low is not None else e.value
         high = e.ci_high if e.ci_high is not None else (xmax if e.ci_low is not None else e.value)
@@ -195,22 +201,23 @@ def _panel(ax: Axes, rows: list[tuple[str, Efficacy | None]], title: str, xmax: 
 def efficacy_forest(result: Result) -> str:
     lang = result.language
     label = t(lang, "r_efficacy_figure")
-    opts = [o for o in result.options if any(e.value is not None for e in o.expected_efficacy)]
+    opts = [o for o in result.options if not o.concern and any(
+        _numeric(o.expected_efficacy, base) for base in ("ORR", "PFS", "iORR"))]
     if not opts:
-        return _message(t(lang, "fig_no_efficacy"), label, "efficacy")
+        return ""
     names = [f"{o.rank}. {_short(o.name, 16 if lang == 'zh' else 26)}" for o in opts]
     panels = [("ORR", t(lang, "fig_orr"), 100.0), ("PFS", t(lang, "fig_pfs"), 0.0)]
     if any(_numeric(o.expected_efficacy, "iORR") for o in opts):
         panels.append(("iORR", t(lang, "fig_iorr"), 100.0))
     pfs = [e for o in opts if (e := _numeric(o.expected_efficacy, "PFS")) is not None]
-    pfs_max = max([0.0] + [max(e.value or 0.0, e.ci_high or 0.0) for e in pfs])
+    pfs_max = max([0.0] + [max(e.value or 0.0, e.ci_high or 0.0, e.ci_low or 0.0) for e in pfs])
     lines = sum(n.count("\n") + 1 for n in names)
     with _style():
         fig = Figure(figsize=(9.0, 0.9 + 0.32 * max(lines, len(opts))), layout="constrained")
         axes = fig.subplots(1, len(panels), sharey=True)
         for ax, (base, title, xmax) in zip(axes, panels, strict=True):
             rows = [(n, _numeric(o.expected_efficacy, base)) for n, o in zip(names, opts, strict=True)]
-            _panel(ax, rows, title, xmax or max(6.0, pfs_max * 1.1))
+            _panel(ax, rows, title, xmax or max(6.0, pfs_max * 1.15), t(lang, "value_not_reached"))
         axes[0].set_yticks(range(len(opts)), names, fontsize=8)
         axes[0].set_ylim(len(opts) - 0.5, -0.5)
         return _to_svg(fig, label, "efficacy")
@@ -248,33 +255,44 @@ _END_MARKERS = {"progression": ("X", "#d73027"), "toxicity": ("D", "#f46d43"), "
 def treatment_swimmer(case: Case, kb: KnowledgeBase, lang: str) -> str:
     label = t(lang, "r_swimmer")
     if not case.history:
-        return _message(t(lang, "fig_no_history"), label, "swimmer")
+        return ""
+    # Lines follow each other on one time axis only when every duration is known; otherwise each bar
+    # starts at 0 (months on that line) and a line of unknown length is an empty dashed box, not a guess.
+    cumulative = all(h.months is not None for h in case.history)
+    known = [h.months for h in case.history if h.months is not None]
+    total = sum(known) if cumulative else max(known, default=0.0)
+    total = max(total, 6.0)
     with _style():
         fig = Figure(figsize=(8.0, 1.1 + 0.45 * len(case.history)), layout="constrained")
         ax = fig.add_subplot()
         start = 0.0
-        total = sum(h.months or 1.0 for h in case.history)
         seen: dict[str, str] = {}
         for y, h in enumerate(case.history):
-            width = h.months if h.months is not None else 1.0
             colour, cls = _regimen_class(kb, h.regimen)
-            seen.setdefault(cls, colour)
-            ax.barh(y, width, left=start, height=0.55, color=colour, hatch=None if h.months is not None else "//",
-                    edgecolor="white")
             text = " + ".join(_drug_short(kb, n, lang) for n in h.regimen)
             if h.best_response:
                 text += f" · {h.best_response.value}"
             if h.months is None:
                 text += f" · {t(lang, 'fig_months_unknown')}"
+                ax.add_patch(Rectangle((0, y - 0.275), total * 1.05, 0.55, facecolor="none", edgecolor=colour,
+                                       linestyle="--", linewidth=1.0))
+                ax.text(total * 0.525, y, "?", ha="center", va="center", fontsize=9, color=colour)
+                seen.setdefault(cls, colour)
+                ax.text(0.01 * total, y - 0.38, text, va="bottom", ha="left", fontsize=7.5)
+                continue
+            width = h.months
+            seen.setdefault(cls, colour)
+            ax.barh(y, width, left=start, height=0.55, color=colour, edgecolor="white")
             ax.text(start + 0.01 * total, y - 0.38, text, va="bottom", ha="left", fontsize=7.5)
             if h.stopped_for:
                 marker, mcolour = _END_MARKERS[h.stopped_for.value]
                 ax.plot([start + width], [y], marker=marker, color=mcolour, markersize=7, linestyle="none")
-            start += width
+            if cumulative:
+                start += width
         ax.set_yticks(range(len(case.history)), [t(lang, "fig_line", n=str(i + 1)) for i in range(len(case.history))])
         ax.set_ylim(len(case.history) - 0.4, -0.9)
         ax.set_xlim(0, total * 1.05)
-        ax.set_xlabel(t(lang, "fig_months"))
+        ax.set_xlabel(t(lang, "fig_months" if cumulative else "fig_months_each"))
         ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
         ax.set_axisbelow(True)
         handles: list[Any] = [Patch(facecolor=c, label=t(lang, k)) for k, c in seen.items()]
@@ -286,5 +304,7 @@ def treatment_swimmer(case: Case, kb: KnowledgeBase, lang: str) -> str:
 
 
 def all_figures(case: Case, result: Result, kb: KnowledgeBase) -> dict[str, str]:
-    return {"heatmap": mutation_heatmap(result, kb), "efficacy": efficacy_forest(result),
-            "swimmer": treatment_swimmer(case, kb, result.language)}
+    """The figures that have something to show (a figure without data is left out, not drawn empty)."""
+    figures = {"efficacy": efficacy_forest(result), "heatmap": mutation_heatmap(result, kb),
+               "swimmer": treatment_swimmer(case, kb, result.language)}
+    return {k: v for k, v in figures.items() if v}

@@ -10,11 +10,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from alknav.inputs.case_model import Case
 from alknav.kb.loader import KnowledgeBase
-from alknav.kb.query import split_cite
 from alknav.outputs.i18n import t
 from alknav.outputs.render import render_result
 from alknav.outputs.report.figures import CSS_FONT_STACK, all_figures
-from alknav.outputs.report.view import build_view
+from alknav.outputs.report.view import Citations, build_view
 from alknav.recommend.result import Result
 
 _LATIN_FIRST = "'Noto Sans', 'DejaVu Sans', 'Noto Sans CJK SC', sans-serif"
@@ -33,9 +32,10 @@ def _environment() -> Environment:
 
 
 def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en", *, generated: str | None = None,
-                top: int | None = None) -> str:
+                top: int | None = None, nav: list[tuple[str, str]] | None = None) -> str:
     """The report in ``lang``. ``generated`` is a date string printed as given (no clock is read);
-    ``top`` limits the options shown (all by default)."""
+    ``top`` limits the options shown (all by default); ``nav`` (label, same-site path) links are shown
+    on screen above the report (the web app's way back), never in print."""
     rendered = render_result(result, kb, lang)
     view = build_view(case, rendered, kb, generated=generated, top=top)
     view.figures = all_figures(case, rendered, kb)
@@ -44,6 +44,7 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en",
         return t(lang, key, **{k: str(v) for k, v in values.items()})
 
     template = _environment().get_template("report.html.j2")
-    return template.render(v=view, t=tr, split_cite=split_cite,
+    links = [(label, href) for label, href in nav or [] if href.startswith("/")]  # same site only
+    return template.render(v=view, t=tr, refs=Citations(kb, lang), nav=links,
                            font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))

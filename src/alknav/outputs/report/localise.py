@@ -1,40 +1,19 @@
-"""Report wording for engine phrases that the Result carries in English only.
-
-The engine writes a few fixed phrases in English whatever the language (the availability detail,
-"not reached", the qualifier of a trial endpoint). The report rewrites those fixed phrases through
-the i18n table; free text it cannot translate is left out of the Chinese report and said so.
-"""
+"""Report wording for curated trial results, which the knowledge base records in English only
+("not reached", the qualifier of a trial endpoint): fixed phrases go through the i18n table; free
+text that cannot be translated is left out of the Chinese report, and the report says so."""
 
 from __future__ import annotations
-
-import re
 
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import t, term
 from alknav.recommend.result import Efficacy
-
-_MISSING = re.compile(r"^not recorded as approved in (\w+): (.+)$")
-_FIXED_DETAIL = {"available only within a clinical trial": "avail_trial_only", "local therapy": "avail_local"}
 
 
 def drug_name(kb: KnowledgeBase, drug_id: str, lang: str) -> str:
     drug = kb.drugs.get(drug_id)
     if drug is None:
         return drug_id
-    return drug.name_zh if lang == "zh" else drug.inn
-
-
-def availability_detail(kb: KnowledgeBase, detail: str, lang: str) -> str:
-    if not detail or lang == "en":
-        return detail
-    if detail in _FIXED_DETAIL:
-        return t(lang, _FIXED_DETAIL[detail])
-    m = _MISSING.match(detail)
-    if m:
-        by_inn = {d.inn.lower(): d.id for d in kb.drugs.values()}
-        names = [drug_name(kb, by_inn.get(inn.strip().lower(), inn.strip()), lang) for inn in m.group(2).split(",")]
-        return t(lang, "avail_missing", region=m.group(1), drugs="、".join(names))
-    return detail
+    return drug.name_zh if lang == "zh" and drug.name_zh else drug.inn
 
 
 def endpoint_parts(e: Efficacy) -> tuple[str, str]:
