@@ -112,7 +112,7 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
 
 
 def _text_lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", "replace").split("\n")
+    return data.decode("utf-8", "replace").removeprefix("\ufeff").split("\n")  # readers drop a byte-order mark
 
 
 def _data_line_numbers(data: bytes, comment: bool = True) -> set[int]:
@@ -179,7 +179,7 @@ class Harness:
             list(read_maf(path, self.kb))
             annotate_maf(path, out, self.kb)
             got = [ln for ln in out.read_bytes().split(b"\n") if ln]  # bytes: a lone CR inside a row is no break
-            lines = [ln for ln in data.decode("utf-8", "replace").split("\n")]
+            lines = _text_lines(data)
             lead = 0
             while lead < len(lines) and lines[lead].startswith("#"):
                 lead += 1
@@ -197,8 +197,9 @@ class Harness:
 
         def call() -> str | None:
             records = list(read_vcf(path, self.kb))
-            lines = data.decode("utf-8", "replace").split("\n")
-            wanted = {i + 1 for i, ln in enumerate(lines) if ln.strip("\r") and not ln.startswith("#")}
+            lines = _text_lines(data)
+            # a line of only whitespace (tabs) carries no record
+            wanted = {i + 1 for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")}
             missing = wanted - {r.line for r in records}
             return f"data lines {sorted(missing)[:5]} have no record" if missing else None
 
@@ -211,7 +212,7 @@ class Harness:
 
         def call() -> str | None:
             records = list(read_fusions(path, self.kb))
-            lines = data.decode("utf-8", "replace").split("\n")
+            lines = _text_lines(data)
             rows = [i + 1 for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
             return f"{len(rows) - 1} data rows, {len(records)} records" if len(records) < len(rows) - 1 else None
 
