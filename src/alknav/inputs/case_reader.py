@@ -92,7 +92,8 @@ def _check_sizes(data: Any, limit: int = MAX_TEXT) -> None:
         if isinstance(value, str):
             cap = MAX_NOTES if path == "notes" else limit
             if len(value) > cap:
-                raise CaseError(path, f"{len(value)} characters; at most {cap} are read here")
+                what = f"a number of {len(value)} digits" if value.isdigit() else f"{len(value)} characters"
+                raise CaseError(path, f"{what}; at most {cap} characters are read here")
         elif isinstance(value, dict):
             for k, v in value.items():
                 name = str(k)

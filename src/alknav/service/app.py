@@ -29,7 +29,7 @@ from alknav.service.docs import docs_page
 from alknav.service.errors import ApiError, error_body, field_of
 from alknav.service.security import SecurityHeaders, web_secret
 from alknav.service.settings import Settings, load_settings
-from alknav.service.store import Store
+from alknav.service.store import Store, StoreBusy
 
 log = logging.getLogger("alknav.service")
 
@@ -136,6 +136,11 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.field, exc.message), status_code=exc.status, headers=exc.headers)
 
 
+async def _store_busy(_request: Request, _exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body("", "the case store is busy; retry shortly"), status_code=503,
+                        headers={"Retry-After": "1"})
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
@@ -203,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.alknav = ServiceState(settings=settings, kb=kb, store=store, keys=KeyChecker(store))
     app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StoreBusy, _store_busy)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.openapi = _openapi(app)  # type: ignore[method-assign]

@@ -100,9 +100,12 @@ def issue_key(store: Store, name: str, owner: str | None = None, role: str = "us
     salt = secrets.token_bytes(16)
     row = ApiKeyRow(id=key_id, name=name, salt=salt.hex(), hash=_hash(secret, salt), created_at=utcnow(),
                     owner=owner.strip() if owner else key_id, role=role)
-    try:
+    def add() -> None:
         with store.session() as session, session.begin():
             session.add(row)
+
+    try:
+        store.run(add)
     except IntegrityError:
         raise KeyNameTaken(name) from None
     return f"{_PREFIX}{key_id}_{secret}"
@@ -172,6 +175,10 @@ class KeyChecker:
         self._dummy_salt = secrets.token_bytes(16)
         self._dummy_hash = _hash(secrets.token_urlsafe(32), self._dummy_salt)
 
+    def _row(self, key_id: str) -> ApiKeyRow | None:
+        with self.store.session() as session:
+            return session.get(ApiKeyRow, key_id)
+
     def check(self, raw: str, client: str = "") -> Principal | None:
         """The key's principal, or None; raises TooManyFailures while ``client`` is locked out."""
         wait = self.limiter.retry_after(client)
@@ -187,8 +194,7 @@ class KeyChecker:
         key_id, secret = parts or ("", raw[:200])
         row = None
         if parts is not None:
-            with self.store.session() as session:
-                row = session.get(ApiKeyRow, key_id)
+            row = self.store.run(lambda: self._row(key_id))
         if row is None or row.revoked_at is not None:
             # the same scrypt as a wrong secret costs, so that refusals do not reveal key ids
             hmac.compare_digest(_hash(secret, self._dummy_salt), self._dummy_hash)

@@ -10,16 +10,23 @@ learns nothing about it) and the attempt is audited as "denied".
 
 from __future__ import annotations
 
+import functools
+import os
+import random
+import threading
+import time
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import ColumnElement, Engine, and_, create_engine, event, func, make_url, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alknav.errors import AlknavError
@@ -27,6 +34,23 @@ from alknav.service.models import AuditRow, CaseRow, CaseVersionRow, utcnow
 from alknav.service.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_MS = 5000  # how long SQLite itself waits for another process's write lock
+RETRY_SECONDS = 30.0  # then the store retries with backoff for this long before answering "busy"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class StoreBusy(AlknavError):
+    """The database stayed locked by other writers for RETRY_SECONDS: the caller may retry (503)."""
+
+    def __init__(self) -> None:
+        super().__init__("the case store is busy; retry shortly")
+
+
+def _locked(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
 ACTIONS = ("create", "read", "update", "delete", "list", "recommend", "denied")
 
 
@@ -54,7 +78,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # the driver must not emit its own (deferred) BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_MS)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
@@ -65,11 +89,25 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_sqlite_file(url: str, default_dir: Path | None) -> None:
+    """The database holds patient data in clear: its folder is created 0700 and the file 0600 before
+    SQLite opens it (SQLite gives its -wal and -shm files the database file's permissions)."""
+    if default_dir is not None and not default_dir.exists():
+        default_dir.mkdir(parents=True, mode=0o700)
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # made before this rule, or by someone else's umask
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.url()
     if url.startswith("sqlite"):
-        if not settings.database_url:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(url, None if settings.database_url else settings.data_dir)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -101,10 +139,42 @@ def _label(payload: dict[str, Any]) -> str | None:
     return shown or None
 
 
+def retrying(method: Callable[P, T]) -> Callable[P, T]:
+    """Run a store operation under the store's write lock, retrying with jittered exponential
+    backoff while the database is locked by another process; StoreBusy (never a bare 500) when
+    it stays locked for RETRY_SECONDS."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        store = args[0]
+        assert isinstance(store, Store)
+        return store.run(lambda: method(*args, **kwargs))
+
+    return wrapper
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time: threads of this process queue here, in order, instead of
+        # polling SQLite's lock; other processes are met by busy_timeout and the retry in run()
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext())
+
+    def run(self, operation: Callable[[], T]) -> T:
+        delay, deadline = 0.02, time.monotonic() + RETRY_SECONDS
+        while True:
+            try:
+                with self._write_lock:
+                    return operation()
+            except OperationalError as exc:
+                if not _locked(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise StoreBusy() from None
+            time.sleep(delay + random.uniform(0, delay))
+            delay = min(delay * 2, 1.0)
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -130,6 +200,7 @@ class Store:
     def _audit(session: Session, action: str, case_id: str | None, key_id: str | None) -> None:
         session.add(AuditRow(action=action, case_id=case_id, key_id=key_id, at=utcnow()))
 
+    @retrying
     def audit_rows(self, case_id: str | None = None) -> list[tuple[str, str | None, str | None]]:
         """(action, case id, key id), oldest first — for tests and operators."""
         with self.session() as session:
@@ -140,6 +211,7 @@ class Store:
 
     # ----------------------------------------------------------------- cases
 
+    @retrying
     def create(self, payload: dict[str, Any], key_id: str | None, owner: str | None = None) -> CaseVersion:
         now = utcnow()
         case_id = str(uuid.uuid4())
@@ -164,6 +236,7 @@ class Store:
             return None
         return row
 
+    @retrying
     def get(self, case_id: str, key_id: str | None, version: int | None = None,
             action: str = "read", *, scope: str | None) -> CaseVersion | None:
         """The latest (or the given) version of a live case; None when absent, deleted or out of scope."""
@@ -180,6 +253,7 @@ class Store:
             return CaseVersion(case_id, row.label, ver.version, row.latest_version, ver.payload, row.created_at,
                                row.updated_at)
 
+    @retrying
     def update(self, case_id: str, payload: dict[str, Any], key_id: str | None, *,
                scope: str | None) -> CaseVersion | None:
         now = utcnow()
@@ -197,6 +271,7 @@ class Store:
             self._audit(session, "update", case_id, key_id)
             return CaseVersion(case_id, row.label, version, version, payload, row.created_at, now)
 
+    @retrying
     def delete(self, case_id: str, key_id: str | None, *, scope: str | None) -> bool:
         now = utcnow()
         with self.session() as session, session.begin():
@@ -208,6 +283,7 @@ class Store:
             self._audit(session, "delete", case_id, key_id)
             return True
 
+    @retrying
     def list_cases(self, key_id: str | None, limit: int = 100, offset: int = 0, *,
                    scope: str | None) -> tuple[int, list[CaseSummary]]:
         """Live cases in the scope, newest change first, and their total count."""
@@ -222,6 +298,7 @@ class Store:
             self._audit(session, "list", None, key_id)
             return total, out
 
+    @retrying
     def versions(self, case_id: str) -> list[int]:
         """Every stored version number of a case, deleted or not (for audit)."""
         with self.session() as session:
