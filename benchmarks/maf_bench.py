@@ -25,7 +25,7 @@ COLUMNS = ["Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome"
            "Matched_Norm_Sample_Barcode", "Match_Norm_Seq_Allele1", "Match_Norm_Seq_Allele2",
            "Mutation_Status", "Sequencer", "HGVSc", "HGVSp", "HGVSp_Short", "Transcript_ID", "Exon_Number",
            "t_depth", "t_ref_count", "t_alt_count", "n_depth", "all_effects", "Allele", "Gene", "Feature",
-           "Consequence", "IMPACT"]
+           "Consequence", "IMPACT", "SYMBOL", "BIOTYPE", "CANONICAL", "FILTER", "callers"]
 ALK = ["p.G1202R", "p.L1196M", "p.C1156Y", "p.I1171N", "p.G1269A", "p.F1174L", "p.L1198F", "p.V1180L"]
 BYPASS = [("KRAS", "p.G12C"), ("KRAS", "p.G12D"), ("EGFR", "p.L858R"), ("MET", "p.Y1003F"), ("BRAF", "p.V600E"),
           ("PIK3CA", "p.E545K")]
@@ -70,7 +70,8 @@ def generate(path: Path, rows: int) -> None:
         "t_alt_count": rng.integers(3, 100, n).astype(str), "n_depth": rng.integers(10, 300, n).astype(str),
         "all_effects": ["missense_variant"] * n, "Allele": np.array(list("ACGT"))[rng.integers(0, 4, n)],
         "Gene": ["ENSG00000000000"] * n, "Feature": ["ENST00000000000"] * n, "Consequence": ["missense_variant"] * n,
-        "IMPACT": ["MODERATE"] * n,
+        "IMPACT": ["MODERATE"] * n, "SYMBOL": genes, "BIOTYPE": ["protein_coding"] * n, "CANONICAL": ["YES"] * n,
+        "FILTER": ["PASS"] * n, "callers": ["muse;mutect2;varscan2"] * n,
     }
     df = pl.DataFrame({c: pl.Series(c, [str(x) for x in frame[c]] if isinstance(frame[c], list) else frame[c].astype(str))
                        for c in COLUMNS})
