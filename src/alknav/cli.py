@@ -13,13 +13,15 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from alknav import __version__
 from alknav.errors import AlknavError, KnowledgeError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help="alknav — cited, explainable next-line options for ALK-positive NSCLC. "
@@ -45,6 +47,8 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.
 
 
 def _console() -> Console:
+    from rich.console import Console  # rich only for the commands that print text: JSON needs none
+
     return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
@@ -284,6 +288,8 @@ def _print_result(res: Any, fmt: str, *, trace: bool = False) -> None:
 def recommend_cmd(
     cases: Annotated[list[Path], typer.Argument(help="Case file(s) (YAML/JSON/Phenopacket) or directories")],
     fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes for a batch of files (default: one "
+                                             "per CPU when there are enough files)")] = None,
 ) -> None:
     """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
     as_json = fmt in ("json", "fhir")
@@ -304,7 +310,7 @@ def recommend_cmd(
             _fail(str(exc), as_json, getattr(exc, "field", ""))
         _print_result(res, fmt)
         return
-    _batch(files, kb, lang, region)
+    _batch(files, kb, lang, region, jobs)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -317,17 +323,62 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _batch(files: list[Path], kb: Any, lang: str, region: str | None) -> None:
-    """One JSON line per case; a case that fails gives an error line, never stops the batch."""
+def _batch_line(path: Path, kb: Any, lang: str, region: str | None) -> tuple[str, bool]:
+    """One case's JSON line and whether it failed. The result is serialised by pydantic in one step
+    and the file name spliced in front (same keys and order as {"file": ..., **result})."""
+    name = json.dumps(str(path), ensure_ascii=False)
+    try:
+        res = _recommend_file(path, kb, lang, region)
+    except AlknavError as exc:
+        error = {"file": str(path), "error": {"field": getattr(exc, "field", ""), "message": str(exc)}}
+        return json.dumps(error, ensure_ascii=False), True
+    return '{"file":' + name + "," + res.model_dump_json(exclude={"trace"})[1:], False
+
+
+_BATCH_PER_JOB = 100  # below this many files per extra process, forking costs more than it saves
+
+
+def _jobs(requested: int | None, count: int) -> int:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # workers inherit the loaded KB by fork
+        return 1
+    if requested is not None:
+        return max(1, min(requested, count))
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+                      count // _BATCH_PER_JOB))
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_line(path: Path) -> tuple[str, bool]:
+    return _batch_line(path, _WORKER["kb"], _WORKER["lang"], _WORKER["region"])
+
+
+def _batch(files: list[Path], kb: Any, lang: str, region: str | None, jobs: int | None = None) -> None:
+    """One JSON line per case, in the order given; a case that fails gives an error line, never stops
+    the batch. Large batches are shared among forked worker processes (one per CPU by default)."""
     failed = 0
-    for path in files:
-        try:
-            res = _recommend_file(path, kb, lang, region)
-            line = {"file": str(path), **res.model_dump(mode="json", exclude={"trace"})}
-        except AlknavError as exc:
-            failed += 1
-            line = {"file": str(path), "error": {"field": getattr(exc, "field", ""), "message": str(exc)}}
-        print(json.dumps(line, ensure_ascii=False))
+    count = _jobs(jobs, len(files))
+    out = sys.stdout
+    if count == 1:
+        lines: Any = (_batch_line(path, kb, lang, region) for path in files)
+        pool = None
+    else:
+        import multiprocessing
+
+        _WORKER.update(kb=kb, lang=lang, region=region)  # copied into the children by fork, not pickled
+        pool = multiprocessing.get_context("fork").Pool(count)
+        lines = pool.imap(_worker_line, files, chunksize=max(1, min(64, len(files) // (count * 8))))
+    try:
+        for line, bad in lines:
+            failed += bad
+            out.write(line + "\n")
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     if failed:
         print(f"alknav: {failed} of {len(files)} case(s) could not be read", file=sys.stderr)
         raise typer.Exit(2)

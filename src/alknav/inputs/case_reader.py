@@ -13,6 +13,9 @@ from pydantic import ValidationError
 from alknav.errors import CaseError
 from alknav.inputs.case_model import Case
 
+# libyaml parses a case ~20x faster than the pure-Python parser (batches are mostly parsing)
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _field(loc: tuple[Any, ...]) -> str:
     out = ""
@@ -62,7 +65,7 @@ def parse_case_text(text: str, source: str = "case") -> Case:
     if not text.strip():
         raise CaseError("file", f"{source}: the file is empty")
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_YAML_LOADER)
     except RecursionError:
         raise CaseError("file", f"{source}: nested too deeply to be a case file") from None
     except json.JSONDecodeError as exc:
