@@ -616,11 +616,13 @@ def serve_cmd(
         _fail(str(exc), field=getattr(exc, "field", ""))
     count = workers or os.cpu_count() or 1
     if count > 1:
-        # migrate the store once here, so the worker processes (which read ALKNAV_* themselves) do not race
-        from alknav.service import create_app
+        # check the knowledge base and migrate the store once here, so the worker processes (which read
+        # ALKNAV_* themselves) do not race; the app itself is built only in the workers
+        from alknav.service.store import Store
 
         try:
-            create_app(settings)
+            _load(settings.kb_dir)
+            Store.open(settings).close()
         except AlknavError as exc:
             _fail(str(exc), field=getattr(exc, "field", ""))
         serve(None, host=host, port=port, workers=count)

@@ -4,9 +4,10 @@ query strings; the app logs method, route template, status and duration instead.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from alknav.service.app import create_app
-from alknav.service.settings import Settings
+if TYPE_CHECKING:
+    from alknav.service.settings import Settings
 
 
 def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -22,9 +23,13 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         uvicorn.run("alknav.service.server:app_from_env", host=host, port=port, workers=workers, factory=True,
                     access_log=False, log_level="info")
         return
+    from alknav.service.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
 
 
 def app_from_env() -> object:
     """Factory for uvicorn (``uvicorn --factory alknav.service.server:app_from_env``): settings from env."""
+    from alknav.service.app import create_app
+
     return create_app()
