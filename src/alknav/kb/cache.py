@@ -1,9 +1,9 @@
 """Compiled knowledge base: the validated KnowledgeBase stored once, loaded in milliseconds after.
 
-An entry is keyed by a SHA-256 over the content of every knowledge file, every alknav source
-file (the classes the entry holds and the code that built its indexes), the alknav, Python and
-pydantic versions. A changed knowledge file or a new alknav therefore misses and is rebuilt from
-YAML and validated again; nothing stale is ever looked up.
+An entry is keyed by a SHA-256 over the content of every knowledge file, the alknav source files
+that define the classes the entry holds and build its indexes (kb/, errors.py, genetic_code.py),
+and the alknav, Python and pydantic versions. A changed knowledge file or a new alknav therefore
+misses and is rebuilt from YAML and validated again; nothing stale is ever looked up.
 
 The entry is a pickle, because it restores the exact objects validation produced (pydantic
 models, derived indexes) with no second validation. Unpickling runs code named in the data, so an
@@ -48,8 +48,11 @@ def cache_dir() -> Path | None:
 
 
 def _package_sources() -> list[Path]:
+    """The code an entry depends on: the classes it holds (kb/) and what built its indexes (kb/checks
+    and its imports). Hashing these few files instead of the whole package keeps the key cheap."""
     package = Path(__file__).resolve().parents[1]
-    return sorted(package.rglob("*.py"))
+    own = [package / name for name in ("__init__.py", "errors.py", "genetic_code.py")]
+    return sorted([*(package / "kb").glob("*.py"), *own])
 
 
 def cache_key(root: Path) -> str:
@@ -61,7 +64,7 @@ def cache_key(root: Path) -> str:
     digest = hashlib.sha256(FORMAT)
     for part in (__version__, f"{sys.version_info[0]}.{sys.version_info[1]}", pydantic.VERSION):
         digest.update(b"\0" + part.encode())
-    knowledge = sorted(p for p in root.rglob("*") if p.is_file())
+    knowledge = sorted(Path(folder, name) for folder, _dirs, names in os.walk(root) for name in names)
     for label, base, files in (("kb", root, knowledge), ("py", Path(__file__).resolve().parents[1],
                                                         _package_sources())):
         for path in files:
