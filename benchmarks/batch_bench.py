@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also run this source tree (e.g. an unchanged checkout), interleaved, as a 'before' row")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="alknav-bench-") as tmp:
         folder, out = Path(tmp) / "cases", Path(tmp) / "out.jsonl"
@@ -45,7 +47,7 @@ def main() -> None:
         read_all = (f"import pathlib, yaml\nfor p in sorted(pathlib.Path({str(folder)!r}).iterdir()):\n"
                     "    yaml.load(p.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)")
 
-        def batch() -> float:
+        def batch(environ: dict[str, str] = environ) -> float:
             with out.open("wb") as fh:
                 took = run(alknav("recommend", str(folder), "--format", "json"), environ, stdout=fh.fileno())
             lines = out.read_text(encoding="utf-8").splitlines()
@@ -53,8 +55,12 @@ def main() -> None:
             assert all(json.loads(line)["options"] for line in lines[:50])
             return took
 
-        times = interleaved({"baseline: read + parse files (libyaml)": lambda: run(python(read_all), environ),
-                             "alknav recommend DIR --format json": batch}, args.runs)
+        jobs = {"baseline: read + parse files (libyaml)": lambda: run(python(read_all), environ),
+                "alknav recommend DIR --format json": batch}
+        if args.before is not None:
+            before_env = env(args.before, Path(tmp) / "before-cache")
+            jobs["before: alknav recommend DIR --format json"] = lambda: batch(before_env)
+        times = interleaved(jobs, args.runs)
     rows = [(name, median(t), f"{args.cases / median(t):,.0f} cases/s") for name, t in times.items()]
     table(f"{args.cases} case files, whole process, {args.runs} interleaved runs"
           f"{' (src ' + str(args.src) + ')' if args.src else ''}", rows, rows[0][0])

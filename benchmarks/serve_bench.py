@@ -2,7 +2,7 @@
 case), against the least a FastAPI service can take: uvicorn serving a one-route FastAPI app that
 echoes a JSON body, launched and polled the same way, interleaved in one run. Aim: under 3 s.
 
-Each run gets a fresh data folder (new SQLite store, migrations run) and the warm knowledge cache.
+"alknav serve" is a restart (the SQLite store exists); "new store" creates and migrates one each run.
 
     .venv/bin/python benchmarks/serve_bench.py [--runs 5] [--workers N] [--src DIR]
 """
@@ -67,26 +67,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=None, help="passed to alknav serve (default: its own)")
     parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also run this source tree (e.g. an unchanged checkout), interleaved, as a 'before' row")
     args = parser.parse_args()
     body = json.dumps(yaml.safe_load(DEMO.read_text(encoding="utf-8"))).encode()
     with tempfile.TemporaryDirectory(prefix="alknav-bench-") as tmp:
         environ = env(args.src, Path(tmp) / "cache")
         runs = [0]
 
-        def alknav_serve() -> float:
-            runs[0] += 1
-            data = Path(tmp) / f"data{runs[0]}"
+        def alknav_serve(environ: dict[str, str] = environ, store: str = "data") -> float:
+            """A restart: the store exists after the first run (the first one creates and migrates it)."""
             port = _port()
             cmd = alknav("serve", "--port", str(port), *(["--workers", str(args.workers)] if args.workers else []))
-            return until_answer(cmd, port, {**environ, "ALKNAV_DATA_DIR": str(data)}, body)
+            return until_answer(cmd, port, {**environ, "ALKNAV_DATA_DIR": str(Path(tmp) / store)}, body)
+
+        def new_store() -> float:
+            runs[0] += 1
+            return alknav_serve(store=f"new{runs[0]}")
 
         def minimal() -> float:
             port = _port()
             return until_answer([*python(_MINIMAL), str(port)], port, environ, body)
 
-        alknav_serve()  # fills the knowledge cache, as any earlier run of alknav would have
-        times = interleaved({"baseline: uvicorn + one-route FastAPI": minimal,
-                             "alknav serve": alknav_serve}, args.runs)
+        alknav_serve()  # fills the knowledge cache and creates the store, as any earlier run would have
+        jobs = {"baseline: uvicorn + one-route FastAPI": minimal, "alknav serve": alknav_serve,
+                "alknav serve, new store (migrates)": new_store}
+        if args.before is not None:
+            before_env = env(args.before, Path(tmp) / "before-cache")
+            alknav_serve(before_env, "before-data")
+            jobs["before: alknav serve"] = lambda: alknav_serve(before_env, "before-data")
+        times = interleaved(jobs, args.runs)
     rows = [(name, median(t), f"min {min(t):.2f}") for name, t in times.items()]
     table(f"launch until POST /api/v1/recommend answers, {args.runs} interleaved runs"
           f"{' (src ' + str(args.src) + ')' if args.src else ''}", rows, rows[0][0])

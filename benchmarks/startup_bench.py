@@ -24,6 +24,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also run this source tree (e.g. an unchanged checkout), interleaved, as 'before' rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="alknav-bench-") as tmp:
         cache, cold = Path(tmp) / "cache", Path(tmp) / "cold"
@@ -34,12 +36,18 @@ def main() -> None:
             shutil.rmtree(cold, ignore_errors=True)
             return run(alknav("recommend", str(DEMO), "--format", "json"), cold_env)
 
-        times = interleaved({
+        jobs = {
             "baseline: import yaml, pydantic": lambda: run(python("import yaml, pydantic"), warm_env),
             "recommend (text)": lambda: run(alknav("recommend", str(DEMO)), warm_env),
             "recommend --format json": lambda: run(alknav("recommend", str(DEMO), "--format", "json"), warm_env),
             "recommend json, empty cache": cold_run,
-        }, args.runs)
+        }
+        if args.before is not None:
+            before_env = env(args.before, Path(tmp) / "before-cache")
+            jobs["before: recommend (text)"] = lambda: run(alknav("recommend", str(DEMO)), before_env)
+            jobs["before: recommend --format json"] = lambda: run(alknav("recommend", str(DEMO), "--format", "json"),
+                                                                  before_env)
+        times = interleaved(jobs, args.runs)
     rows = [(name, median(t), f"min {min(t):.3f}") for name, t in times.items()]
     base = rows[0][1]
     table(f"one case, cold process, {args.runs} interleaved runs{' (src ' + str(args.src) + ')' if args.src else ''}",
