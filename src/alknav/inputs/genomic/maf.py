@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from bisect import bisect_left
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,136 +182,28 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     except pl.exceptions.ComputeError as exc:
         raise _explain(path, skipped, exc) from None
     _one_build(path, annotator.builds)
-    header = "\t".join([*columns, *COLUMNS, *names])
-    outside = annotator.outside
-    if not names and not crlf and _write_bytes(source, skipped, out, header, annotations["a"], len(columns), outside):
-        return {"annotated_keys": len(annotator.cache)}
-    _write_polars(path, source, out, header, annotations, columns, crlf, names, outside)
-    return {"annotated_keys": len(annotator.cache)}
-
-
-
-def _write_polars(path: Path, source: Path | io.BytesIO, out: Path, header: str, annotations: pl.DataFrame,
-                  columns: list[str], crlf: bool, names: list[str], outside: str) -> None:
-    """Pass 2 in polars: the raw lines as one column, alknav's columns appended (any input)."""
     lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),  # own cursor
                         separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
                         comment_prefix="#", new_columns=["line"]).slice(1)
     line = pl.col("line").str.strip_chars_end("\r") if crlf else pl.col("line")
-    malformed = _malformed(len(columns))
+    # a row whose field count differs from the header's is kept, and says so in its own columns
+    malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {len(columns)}")
+                          .values())
     tabs = line.str.count_matches("\t", literal=True).cast(pl.Int64)  # unsigned, len - 1 - tabs would wrap
     wrong = tabs != len(columns) - 1
-    annotation = pl.when(wrong).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(outside))
+    annotation = pl.when(wrong).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(annotator.outside))
     # a short row is padded with empty fields so alknav's columns stay under their own headings
     pad = pl.lit("\t" * len(columns)).str.slice(0, (len(columns) - 1 - tabs).clip(lower_bound=0))
     parts = [pl.concat_str([line, pad]), annotation] + ([pl.col("x")] if names else [])
     body = pl.concat([lines, annotations.lazy()], how="horizontal").select(pl.concat_str(parts, separator="\t"))
+    header = "\t".join([*columns, *COLUMNS, *names])
     with out.open("w", encoding="utf-8") as fh:
         fh.write(header + "\n")
     try:
         body.sink_csv(_Append(out), include_header=False, quote_style="never", optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:  # e.g. a line holding the 0x1F character
         raise InputFileError(str(path), None, f"cannot copy rows: {exc}") from None
-
-
-def _malformed(ncols: int) -> str:
-    """alknav's columns for a row whose field count differs from the header's: kept, saying so."""
-    return "\t".join(empty_row(f"malformed row: field count differs from the header's {ncols}").values())
-
-
-_NOT_SEPARATOR = bytes(b for b in range(256) if b not in (9, 10))
-_CHUNK = 1 << 25  # 32 MiB of input per step: large enough for memchr speed, small in memory
-
-
-def _write_bytes(source: Path | io.BytesIO, skipped: int, out: Path, header: str, annotations: pl.Series,
-                 ncols: int, outside: str) -> bool:
-    """Pass 2 at near copy speed: the input's bytes in large chunks, alknav's columns appended to
-    each line. Rows outside alknav's genes (nearly all) get one constant suffix, so a chunk without
-    any other row is a single bytes.replace; numpy finds line ends, per-line tab counts (malformed
-    rows), comment and blank lines. Output equals _write_polars' byte for byte (tested). Returns
-    False, having written nothing useful, when the rows it saw do not number those of pass 1."""
-    import numpy as np
-
-    special_rows = annotations.is_not_null()
-    rows_at = special_rows.arg_true().to_list()
-    texts = annotations.filter(special_rows).to_list()
-    special = dict(zip(rows_at, (b"\t" + t.encode() + b"\n" for t in texts), strict=True))
-    plain = b"\t" + outside.encode() + b"\n"
-    bad = b"\t" + _malformed(ncols).encode() + b"\n"
-    row_seps = b"\t" * (ncols - 1) + b"\n"
-    row = 0
-    with (source.open("rb") if isinstance(source, Path) else io.BytesIO(source.getvalue())) as src, \
-            out.open("wb") as dst:
-        for _ in range(skipped + 1):  # leading '#' lines and the header
-            src.readline()
-        dst.write(header.encode() + b"\n")
-        carry = b""
-        while True:
-            data = src.read(_CHUNK)
-            buf = carry + data
-            if not buf:
-                break
-            if data:
-                cut = buf.rfind(b"\n") + 1
-                if cut == 0:  # one line longer than a chunk: read on
-                    carry = buf
-                    continue
-            else:
-                if not buf.endswith(b"\n"):
-                    buf += b"\n"
-                cut = len(buf)
-            # the common case, checked exactly in two C passes: every line has ncols - 1 tabs (the part after
-            # the last line end, carried to the next chunk, comes last), and no line is a comment
-            seps = buf.translate(None, _NOT_SEPARATOR)
-            n_lines = seps.count(b"\n")
-            if seps.startswith(row_seps * n_lines) and buf[0] != 35 and \
-                    (buf.find(b"#", 0, cut) < 0 or buf.find(b"\n#", 0, cut - 1) < 0):  # memchr first: fast
-                hits = rows_at[bisect_left(rows_at, row):bisect_left(rows_at, row + n_lines)]
-                text = memoryview(buf.replace(b"\n", plain))  # the tail holds no line end: unchanged
-                grow = len(plain) - 1
-                pos = 0
-                if hits:
-                    ends = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8, count=cut) == 10)
-                    for r in hits:  # swap the constant suffix of these rows for their own
-                        at = int(ends[r - row]) + (r - row) * grow
-                        dst.write(text[pos:at])
-                        dst.write(special[r])
-                        pos = at + len(plain)
-                dst.write(text[pos:cut + n_lines * grow])
-                carry = buf[cut:]
-                row += n_lines
-                continue
-            buf, carry = buf[:cut], buf[cut:]
-            a = np.frombuffer(buf, dtype=np.uint8)
-            ends = np.flatnonzero(a == 10)
-            starts = np.empty_like(ends)
-            starts[0] = 0
-            starts[1:] = ends[:-1] + 1
-            tabs = np.diff(np.searchsorted(np.flatnonzero(a == 9), ends), prepend=0)
-            comment = a[starts] == 35  # '#': skipped as polars skips it (a comment, not a row)
-            blank = starts == ends  # a row polars reads as null; written as an empty line
-            odd = comment | blank | (tabs != ncols - 1)
-            n_rows = len(ends) - int(comment.sum())
-            hits = rows_at[bisect_left(rows_at, row):bisect_left(rows_at, row + n_rows)]
-            row_of_line = np.cumsum(~comment) - 1 + row  # comment lines are not rows
-            marked = odd | (np.isin(row_of_line, hits) & ~comment) if hits else odd
-            pos = 0
-            for i in np.flatnonzero(marked).tolist():
-                start, end = int(starts[i]), int(ends[i])
-                dst.write(buf[pos:start].replace(b"\n", plain))
-                pos = end + 1
-                if comment[i]:
-                    continue
-                if blank[i]:
-                    dst.write(b"\n")
-                    continue
-                count = int(tabs[i])
-                pad = b"\t" * max(0, ncols - 1 - count)
-                suffix = bad if count != ncols - 1 else special.get(int(row_of_line[i]), plain)
-                dst.write(buf[start:end] + pad + suffix)
-            dst.write(buf[pos:].replace(b"\n", plain))
-            row += n_rows
-    return row == len(annotations)
+    return {"annotated_keys": len(annotator.cache)}
 
 
 class _Append(io.FileIO):
