@@ -40,7 +40,7 @@ def main() -> None:
         in_process.append(time.perf_counter() - start)
     assert kb is not None and not [i for i in issues if i.severity == "error"]
     baseline = _proc("import yaml, pydantic", args.runs)
-    cold = _proc("from alknav.kb.loader import load_kb; load_kb()", args.runs)
+    cold = _proc("from alknav.kb.loader import load_kb; load_kb(cache=False)", args.runs)  # from YAML
     size = sum(p.stat().st_size for p in kb.root.rglob("*.yaml"))
     print(f"knowledge files: {size / 1024:.0f} KiB; {len(kb.references)} refs, {len(kb.drugs)} drugs, "
           f"{len(kb.trials)} trials, {len(kb.mutations)} mutations")

@@ -1,11 +1,16 @@
-"""Load test of the REST service: uvicorn on loopback, POST /api/v1/recommend with the demo case.
+"""Row 6 of issue 11: load test of the REST service as users start it (`alknav serve --workers N`,
+its request log on), POST /api/v1/recommend with the demo case, on loopback.
 
-50 concurrent clients for 30 s by default. Uses Debian's `wrk` (with a Lua script that sets the
-body and prints the figures) when it is installed, else an asyncio + httpx load generator.
-Reports throughput, p50/p95/p99 latency and the error count (non-200 answers and transport
-errors), which must be 0: the exit status is 1 otherwise. Not run by the test suite.
+50 concurrent clients for 30 s by default, with each load generator given (wrk: Debian's `wrk` with
+a Lua script that sets the body and prints the figures; hey: Debian's `hey`; httpx: an asyncio +
+httpx generator written here, which costs far more CPU per request than the other two), for each
+worker count given. The generator runs on the same machine and takes CPU from the server: the
+table shows the generator's own CPU seconds, and as a baseline measured in the same run, the same
+generator against a one-route FastAPI app that echoes the body (the most this machine can answer
+through uvicorn + FastAPI with that generator beside it). Errors (non-200 answers and transport
+errors) must be 0: the exit status is 1 otherwise. Not run by the test suite.
 
-    .venv/bin/python benchmarks/load_bench.py [--clients 50] [--seconds 30] [--workers 1] [--tool auto|wrk|httpx]
+    .venv/bin/python benchmarks/load_bench.py [--clients 50] [--seconds 30] [--workers 1 2] [--tool wrk hey]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "src" / "alknav" / "examples" / "demo_case.yaml"
 PATH = "/api/v1/recommend"
+SRC: Path | None = None  # --src: another alknav source tree
 
 _LUA = """
 wrk.method = "POST"
@@ -50,16 +56,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ALKNAV_DATA_DIR": data_dir}
-    env.pop("ALKNAV_DATABASE_URL", None)
-    args = [sys.executable, "-m", "uvicorn", "--factory", "alknav.service.server:app_from_env", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
-    server = subprocess.Popen(args, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
+_MINIMAL = """
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.post("/api/v1/recommend")
+async def echo(request: Request) -> dict:
+    return {"got": len(await request.body())}
+
+
+@app.get("/api/v1/health")
+async def health() -> dict:
+    return {"status": "ok"}
+"""
+
+
+def _start(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(args, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"uvicorn exited with status {server.returncode}")
+            raise SystemExit(f"{args} exited with status {server.returncode}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                 return server
@@ -67,7 +86,54 @@ def _start_server(port: int, workers: int, data_dir: str) -> subprocess.Popen[by
             pass
         time.sleep(0.2)
     server.terminate()
-    raise SystemExit("uvicorn did not answer within 60 s")
+    raise SystemExit(f"{args} did not answer within 120 s")
+
+
+def _start_alknav(port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
+    """`alknav serve` as a user runs it (its request log goes to stderr, discarded here)."""
+    env = {**os.environ, "ALKNAV_DATA_DIR": data_dir, "ALKNAV_CACHE_DIR": str(Path(data_dir) / "cache")}
+    if SRC is not None:
+        env["PYTHONPATH"] = str(SRC)
+    env.pop("ALKNAV_DATABASE_URL", None)
+    cli = "import sys; sys.argv[0] = 'alknav'; from alknav.cli import main; main()"
+    return _start([sys.executable, "-c", cli, "serve", "--port", str(port), "--workers", str(workers)], port, env)
+
+
+def _start_minimal(port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
+    (Path(data_dir) / "minimal_app.py").write_text(_MINIMAL)
+    return _start([sys.executable, "-m", "uvicorn", "minimal_app:app", "--app-dir", data_dir, "--port", str(port),
+                   "--workers", str(workers), "--log-level", "warning", "--no-access-log"], port, dict(os.environ))
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_hey(url: str, body: Path, clients: int, seconds: int) -> dict[str, float]:
+    out = subprocess.run(["hey", "-z", f"{seconds}s", "-c", str(clients), "-t", "10", "-m", "POST",
+                          "-T", "application/json", "-D", str(body), url],
+                         capture_output=True, text=True, check=True).stdout
+    import re
+
+    def grab(pattern: str) -> float:
+        match = re.search(pattern, out)
+        if match is None:
+            raise SystemExit(f"hey printed no {pattern!r}:\n{out}")
+        return float(match.group(1))
+
+    ok = sum(int(n) for code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out) if code == "200")
+    total = sum(int(n) for _code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out))
+    errors = total - ok
+    error_lines = re.search(r"Error distribution:\n((?:\s+\[\d+\].*\n?)+)", out)
+    if error_lines:
+        errors += sum(int(n) for n in re.findall(r"\[(\d+)\]", error_lines.group(1)))
+    return {"requests": total, "seconds": grab(r"Total:\s+([\d.]+) secs"),
+            "p50_ms": grab(r"50%+ in ([\d.]+) secs") * 1000, "p95_ms": grab(r"95%+ in ([\d.]+) secs") * 1000,
+            "p99_ms": grab(r"99%+ in ([\d.]+) secs") * 1000, "max_ms": grab(r"Slowest:\s+([\d.]+) secs") * 1000,
+            "errors": errors}
 
 
 def _run_wrk(url: str, body: Path, clients: int, seconds: int) -> dict[str, float]:
@@ -116,41 +182,69 @@ async def _httpx_load(url: str, body: bytes, clients: int, seconds: int) -> dict
             "p99_ms": cuts[98] * 1000, "max_ms": max(latencies) * 1000, "errors": errors}
 
 
+def _load(tool: str, url: str, body: bytes, body_file: Path, clients: int, seconds: int) -> dict[str, float]:
+    """One load run; adds the generator's own CPU seconds (children's rusage, or this process's)."""
+    cpu, own = _children_cpu(), time.process_time()
+    if tool == "wrk":
+        figures = _run_wrk(url, body_file, clients, seconds)
+    elif tool == "hey":
+        figures = _run_hey(url, body_file, clients, seconds)
+    else:
+        figures = asyncio.run(_httpx_load(url, body, clients, seconds))
+    figures["generator_cpu_s"] = (_children_cpu() - cpu) + (time.process_time() - own)
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn worker processes")
+    parser.add_argument("--tool", nargs="+", choices=("wrk", "hey", "httpx"), default=None,
+                        help="load generators (default: wrk and hey when installed, else httpx)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the one-route FastAPI baseline")
+    parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
     args = parser.parse_args()
-    tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+    global SRC
+    SRC = args.src
+    tools = args.tool or ([t for t in ("wrk", "hey") if shutil.which(t)] or ["httpx"])
     body = json.dumps(yaml.safe_load(DEMO.read_text(encoding="utf-8"))).encode()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}{PATH}"
+    rows: list[tuple[str, int, str, dict[str, float]]] = []
+    failed = False
     with tempfile.TemporaryDirectory(prefix="alknav-load-") as data_dir:
-        server = _start_server(port, args.workers, data_dir)
-        try:
-            check = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=10)
-            if check.status_code != 200:
-                raise SystemExit(f"the demo case was refused: {check.status_code} {check.text[:200]}")
-            asyncio.run(_httpx_load(url, body, min(args.clients, 8), 2))  # warm-up
-            if tool == "wrk":
-                body_file = Path(data_dir) / "body.json"
-                body_file.write_bytes(body)
-                figures = _run_wrk(url, body_file, args.clients, args.seconds)
-            else:
-                figures = asyncio.run(_httpx_load(url, body, args.clients, args.seconds))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    throughput = figures["requests"] / figures["seconds"]
-    print(f"load: POST {PATH} (demo case, {len(body)} bytes), {args.clients} clients, {args.seconds} s, "
-          f"uvicorn workers {args.workers}, generator {tool}, {os.cpu_count()} CPUs")
-    print(f"  requests   {int(figures['requests'])}  ({throughput:.0f} req/s)")
-    print(f"  latency    p50 {figures['p50_ms']:.1f} ms   p95 {figures['p95_ms']:.1f} ms   "
-          f"p99 {figures['p99_ms']:.1f} ms   max {figures['max_ms']:.1f} ms")
-    print(f"  errors     {int(figures['errors'])}")
-    return 0 if figures["errors"] == 0 else 1
+        body_file = Path(data_dir) / "body.json"
+        body_file.write_bytes(body)
+        servers = [("alknav serve", _start_alknav)] + ([] if args.no_baseline else
+                                                       [("baseline: one-route FastAPI", _start_minimal)])
+        for workers in args.workers:
+            for name, start in servers:
+                port = _free_port()
+                url = f"http://127.0.0.1:{port}{PATH}"
+                server = start(port, workers, data_dir)
+                try:
+                    check = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=30)
+                    if check.status_code != 200:
+                        raise SystemExit(f"the demo case was refused: {check.status_code} {check.text[:200]}")
+                    asyncio.run(_httpx_load(url, body, min(args.clients, 8), 2))  # warm-up
+                    for tool in tools:
+                        figures = _load(tool, url, body, body_file, args.clients, args.seconds)
+                        rows.append((name, workers, tool, figures))
+                        failed |= figures["errors"] > 0
+                finally:
+                    server.terminate()
+                    server.wait(timeout=30)
+    one, five, _ = os.getloadavg()
+    print(f"\nload: POST {PATH} (demo case, {len(body)} bytes), {args.clients} connections, {args.seconds} s each, "
+          f"{os.cpu_count()} CPUs shared by server and generator [load average {one:.2f} / {five:.2f}]")
+    print(f"  {'server':<28} {'workers':>7} {'tool':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'errors':>6} {'gen CPU s':>9} {'vs baseline':>11}")
+    for name, workers, tool, f in rows:
+        rate = f["requests"] / f["seconds"]
+        base = next((b for n, w, t, b in rows if n.startswith("baseline") and w == workers and t == tool), None)
+        ratio = f"{rate / (base['requests'] / base['seconds']):.2f}" if base and not name.startswith("baseline") else ""
+        print(f"  {name:<28} {workers:>7} {tool:>5} {rate:>8.0f} {f['p50_ms']:>8.1f} {f['p95_ms']:>8.1f} "
+              f"{f['p99_ms']:>8.1f} {int(f['errors']):>6} {f['generator_cpu_s']:>9.1f} {ratio:>11}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

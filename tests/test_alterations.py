@@ -115,3 +115,26 @@ def test_genomic_hgvs_on_chromosome_2(kb: KnowledgeBase) -> None:
     assert not wrong.recognized and "contradicts GRCh37" in (wrong.reason or "")
     outside = parse_alteration("NC_000002.11:g.100C>T", kb)
     assert not outside.recognized and "not in ALK" in (outside.reason or "")
+
+
+def test_substitution_fast_path_equals_hgvs_grammar() -> None:
+    """Plain substitutions skip the hgvs grammar; for every pair of the 20 amino acids, 1- and
+    3-letter, the answer is the grammar's, and anything else is left to the grammar."""
+    import itertools
+
+    from alknav.genetic_code import THREE_TO_ONE
+    from alknav.inputs.alterations import _hgvs_parser, _substitution
+
+    aas = "ACDEFGHIKLMNPQRSTVWY"
+    three = {one: name for name, one in THREE_TO_ONE.items() if one in aas}
+    for ref, alt in itertools.product(aas, aas):
+        for pos in (1, 1202, 99999):
+            for body in (f"{ref}{pos}{alt}", f"{three[ref]}{pos}{three[alt]}"):
+                posedit = _hgvs_parser().parse_p_posedit(body)
+                assert type(posedit.edit).__name__ == "AASub"
+                start, new = posedit.pos.start, posedit.edit.alt
+                grammar = f"{THREE_TO_ONE.get(start.aa, start.aa)}{int(start.pos)}{THREE_TO_ONE.get(new, new)}"
+                assert _substitution(body) == grammar, body
+    for other in ("G1202*", "Gly1202Ter", "Xaa12Gly", "G01202R", "G1202Arg", "G1202_L1203del", "G1202fs",
+                  "B12C", "G1202RR"):
+        assert _substitution(other) is None, other

@@ -194,3 +194,24 @@ def test_deeply_nested_case_is_a_clear_error(tmp_path: Path) -> None:
                    "months: .inf}]\ncurrent: {status: progression}\n")
     code, out = run("recommend", str(inf))
     assert code == 2 and "history[0].months" in out
+
+
+def test_batch_in_worker_processes_equals_one_process(tmp_path: Path) -> None:
+    """--jobs shares a batch among forked processes; the lines, their order and the exit status are
+    exactly those of one process (and those of recommending each file alone)."""
+    names = ["g1202r_after_alectinib", "fl_region_cn", "bad_unknown_drug"] * 4
+    for i, name in enumerate(names):
+        path = _case_file(tmp_path, name)
+        path.rename(tmp_path / f"{i:02d}_{name}.yaml")
+    code1, one = run("recommend", str(tmp_path), "--jobs", "1")
+    code2, two = run("recommend", str(tmp_path), "--jobs", "3")
+    assert code1 == code2 == 2
+    lines = [line for line in one.splitlines() if line.startswith("{")]
+    assert len(lines) == 12 and [line for line in two.splitlines() if line.startswith("{")] == lines
+    first = json.loads(lines[0])
+    assert first["file"].endswith("00_g1202r_after_alectinib.yaml") and "trace" not in first
+    code, alone = run("recommend", first["file"], "--format", "json")
+    expected = json.loads(alone)
+    expected.pop("trace", None)
+    assert code == 0 and {k: v for k, v in first.items() if k != "file"} == expected
+    assert "error" in json.loads(lines[2]) and json.loads(lines[2])["file"].endswith("bad_unknown_drug.yaml")

@@ -77,6 +77,24 @@ def _hgvs_parser() -> Any:
     return hgvs.parser.Parser()
 
 
+_AA = frozenset("ACDEFGHIKLMNPQRSTVWY")
+_SUBSTITUTION = re.compile(r"^([A-Z](?:[a-z]{2})?)([1-9]\d*)([A-Z](?:[a-z]{2})?)$")
+
+
+def _substitution(body: str) -> str | None:
+    """'G1202R' / 'Gly1202Arg' read without the hgvs grammar (building it costs more than a whole
+    cached run); the same answer as the grammar's (tests/test_alterations.py), None for anything else."""
+    match = _SUBSTITUTION.match(body)
+    if match is None:
+        return None
+    ref, pos, alt = match.groups()
+    if len(ref) != len(alt):
+        return None
+    if len(ref) == 3:
+        ref, alt = THREE_TO_ONE.get(ref, ""), THREE_TO_ONE.get(alt, "")
+    return f"{ref}{pos}{alt}" if ref in _AA and alt in _AA else None
+
+
 def _protein_change(text: str) -> str:
     """'p.Gly1202Arg' / 'G1202R' / 'T1151_L1152insT' / 'T1151dup' -> 1-letter id ('T1151Tins')."""
     body = text.strip()
@@ -88,6 +106,9 @@ def _protein_change(text: str) -> str:
         return body
     if not re.match(r"^[A-Z][a-z]{0,2}\d", body):
         raise _Unreadable(f"'{text}' is not a protein change")
+    simple = _substitution(body)
+    if simple is not None:
+        return simple
     try:
         posedit = _hgvs_parser().parse_p_posedit(body)
     except Exception as exc:  # the hgvs grammar raises several exception types for bad input

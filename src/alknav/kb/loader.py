@@ -176,8 +176,19 @@ def validate_kb(root: Path | None = None) -> list[Issue]:
     return build(root)[1]
 
 
-def load_kb(root: Path | None = None, *, allow_warnings: bool = True) -> KnowledgeBase:
-    """The validated knowledge base; raises KnowledgeError when any error (or warning) is found."""
+def load_kb(root: Path | None = None, *, allow_warnings: bool = True, cache: bool = True) -> KnowledgeBase:
+    """The validated knowledge base; raises KnowledgeError when any error (or warning) is found.
+
+    With ``cache`` (and warnings allowed) a knowledge base that validated before is read from the
+    compiled cache (kb/cache.py), keyed by the content of the knowledge files and alknav's code."""
+    if cache and allow_warnings:
+        from alknav.kb import cache as compiled
+
+        return compiled.load(root or default_root(), _load_fresh)
+    return _load_fresh(root, allow_warnings=allow_warnings)
+
+
+def _load_fresh(root: Path | None, allow_warnings: bool = True) -> KnowledgeBase:
     kb, issues = build(root)
     errors = [i for i in issues if i.severity == "error" or not allow_warnings]
     if kb is None or errors:

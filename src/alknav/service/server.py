@@ -9,13 +9,13 @@ connection closes after ``KEEP_ALIVE`` seconds, an incomplete request head is ca
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from alknav.service.app import create_app
-from alknav.service.settings import Settings
+if TYPE_CHECKING:
+    from alknav.service.settings import Settings
 
 HEADER_TIMEOUT = 10.0
 KEEP_ALIVE = 5
@@ -94,9 +94,13 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         uvicorn.run("alknav.service.server:app_from_env", host=host, port=port, workers=workers, factory=True,
                     **uvicorn_options())
         return
+    from alknav.service.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options())
 
 
 def app_from_env() -> object:
     """Factory for uvicorn (``uvicorn --factory alknav.service.server:app_from_env``): settings from env."""
+    from alknav.service.app import create_app
+
     return create_app()

@@ -194,7 +194,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     # a row whose field count differs from the header's is kept, and says so in its own columns
     malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {len(columns)}")
                           .values())
-    tabs = line.str.count_matches("\t", literal=True)
+    tabs = line.str.count_matches("\t", literal=True).cast(pl.Int64)  # unsigned, len - 1 - tabs would wrap
     wrong = tabs != len(columns) - 1
     annotation = pl.when(wrong).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(annotator.outside))
     # a short row is padded with empty fields so alknav's columns stay under their own headings

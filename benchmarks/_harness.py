@@ -1,0 +1,76 @@
+"""Shared helpers for the whole-process benchmarks: run a command as users do, interleave it with
+its baseline in the same run (so machine load hits both alike), print medians and ratios.
+
+`--src DIR` runs another source tree of alknav with this interpreter (PYTHONPATH=DIR), e.g. an
+unchanged checkout for before/after figures. `ALKNAV_CACHE_DIR` points at a temporary folder so a
+benchmark never touches the user's cache.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "src" / "alknav" / "examples" / "demo_case.yaml"
+# the console script's body; `python -c` instead of .venv/bin/alknav so --src can swap the tree
+_CLI = "import sys; sys.argv[0] = 'alknav'; from alknav.cli import main; main()"
+
+
+def env(src: Path | None, cache_dir: Path) -> dict[str, str]:
+    out = {**os.environ, "ALKNAV_CACHE_DIR": str(cache_dir)}
+    if src is not None:
+        out["PYTHONPATH"] = str(src)
+    return out
+
+
+def alknav(*args: str) -> list[str]:
+    return [sys.executable, "-c", _CLI, *args]
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def run(cmd: Sequence[str], environ: dict[str, str], stdout: int | None = subprocess.DEVNULL) -> float:
+    """Wall time of one whole process; a failure stops the benchmark (a fast wrong answer is no answer)."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=environ, stdout=stdout, stderr=subprocess.PIPE)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[3:] or cmd)} failed ({done.returncode}): {done.stderr.decode()[-400:]}")
+    return took
+
+
+def interleaved(jobs: dict[str, Callable[[], float]], runs: int) -> dict[str, list[float]]:
+    """Each round runs every job once, in turn, so slow spells of the shared machine hit all of them."""
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(runs):
+        for name, job in jobs.items():
+            times[name].append(job())
+    return times
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min) {five:.2f} (5 min), {os.cpu_count()} CPUs"
+
+
+def table(title: str, rows: list[tuple[str, float, str]], baseline: str, unit: str = "s") -> None:
+    """rows: (name, median, note). The ratio column is median / the baseline's median."""
+    base = next(v for n, v, _ in rows if n == baseline)
+    print(f"\n{title}  [{load()}]")
+    width = max(len(n) for n, _, _ in rows)
+    print(f"  {'what':<{width}}  {'median':>9}  {'ratio':>6}  note")
+    for name, value, note in rows:
+        shown = f"{value:.3f} {unit}" if unit == "s" else f"{value:.0f} {unit}"
+        print(f"  {name:<{width}}  {shown:>9}  {value / base:6.2f}  {note}")
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
