@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from alknav.kb.loader import KnowledgeBase
+    from alknav.kb.knowledge_base import KnowledgeBase
 
 FORMAT = b"alknav-kb-cache/1"
 KEEP = 8  # entries kept per folder (several knowledge folders, or versions side by side)
@@ -91,7 +91,7 @@ def _paths(folder: Path, key: str) -> tuple[Path, Path]:
 
 def read(folder: Path, key: str) -> KnowledgeBase | None:
     """The stored knowledge base for `key`, or None when absent, damaged, foreign or not ours."""
-    from alknav.kb.loader import KnowledgeBase
+    from alknav.kb.knowledge_base import KnowledgeBase
 
     data_path, sum_path = _paths(folder, key)
     try:
