@@ -23,6 +23,7 @@ Two compartments per patient: systemic and CNS, the CNS seeing each drug at its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,8 @@ import numpy as np
 from alknav.simulate.params import Model
 
 HYBRID_SWITCH = 10.0  # expected weighted survivors above which the mutant sum is taken as its mean
-BISECTION_STEPS = 30  # 240 months / 2**30: far below a day
+NEWTON_STEPS = 60  # upper bound; safeguarded Newton usually stops after 5-10 steps
+TOLERANCE = 1e-4  # months (under 5 minutes): far below any reported precision
 SOURCE_FASTER_ACCRUAL = 12.0  # months of accrual when the source clone outgrows its mutant (see _emerge)
 
 # Line outcome codes
@@ -129,8 +131,43 @@ def _emerge(model: Model, start: np.ndarray, g: np.ndarray, draws: np.ndarray) -
     return added
 
 
-def _burden(coef: np.ndarray, g: np.ndarray, t: np.ndarray) -> np.ndarray:
-    return (coef * np.exp(g * t[:, None])).sum(axis=1)
+def _log_burden(coef: np.ndarray, g: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log B(t) and its first two derivatives; log B is convex in t (a log-sum-exp of lines)."""
+    terms = coef * np.exp(g * t[:, None])
+    b = terms.sum(axis=1)
+    safe = np.where(b > 0, b, 1.0)
+    tg = terms * g
+    d1 = tg.sum(axis=1) / safe
+    d2 = (tg * g).sum(axis=1) / safe - d1 * d1
+    with np.errstate(divide="ignore"):
+        return np.log(b), d1, d2
+
+
+Fn = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _safeguarded_newton(fn: Fn, lo: np.ndarray, hi: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Root of an increasing function on [lo, hi] for the given rows (fn(t, rows) -> value, slope):
+    Newton steps kept inside a shrinking bracket, bisection when a step would leave it. Only rows not
+    yet converged are evaluated again."""
+    lo, hi = lo[rows].copy(), hi[rows].copy()
+    t = (lo + hi) / 2
+    todo = np.arange(rows.size)
+    for _ in range(NEWTON_STEPS):
+        if todo.size == 0:
+            break
+        value, slope = fn(t[todo], rows[todo])
+        up = value >= 0
+        hi[todo] = np.where(up, t[todo], hi[todo])
+        lo[todo] = np.where(up, lo[todo], t[todo])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = t[todo] - value / slope
+        inside = np.isfinite(step) & (step > lo[todo]) & (step < hi[todo])
+        new = np.where(inside, step, (lo[todo] + hi[todo]) / 2)
+        done = (np.abs(new - t[todo]) < TOLERANCE) | (hi[todo] - lo[todo] < TOLERANCE)
+        t[todo] = new
+        todo = todo[~done]
+    return t
 
 
 def progression_time(coef: np.ndarray, g: np.ndarray, factor: float, floor: float, limit: np.ndarray) -> np.ndarray:
@@ -139,26 +176,30 @@ def progression_time(coef: np.ndarray, g: np.ndarray, factor: float, floor: floa
     out = np.full(n, np.inf)
     if n == 0:
         return out
-    # nadir: the root of the (increasing) derivative on [0, limit]
-    slope0 = (coef * g).sum(axis=1)
-    lo, hi = np.zeros(n), limit.astype(float).copy()
-    falling = slope0 < 0
-    for _ in range(BISECTION_STEPS):
-        mid = (lo + hi) / 2
-        d = (coef * g * np.exp(g * mid[:, None])).sum(axis=1)
-        up = d >= 0
-        hi = np.where(falling & up, mid, hi)
-        lo = np.where(falling & ~up, mid, lo)
-    t_nadir = np.where(falling, hi, 0.0)
-    threshold = np.maximum(factor * _burden(coef, g, t_nadir), floor)
-    reach = _burden(coef, g, limit) >= threshold
-    lo, hi = t_nadir.copy(), limit.astype(float).copy()
-    for _ in range(BISECTION_STEPS):
-        mid = (lo + hi) / 2
-        above = _burden(coef, g, mid) >= threshold
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    out[reach] = hi[reach]
+    limit = limit.astype(float)
+    # nadir: where the (increasing) slope of log B crosses zero
+    t_nadir = np.zeros(n)
+    falling = (coef * g).sum(axis=1) < 0
+    if falling.any():
+        ends_falling = falling & (_log_burden(coef, g, limit)[1] < 0)
+        t_nadir[ends_falling] = limit[ends_falling]
+        search = np.flatnonzero(falling & ~ends_falling)
+
+        def slope(t: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            _, d1, d2 = _log_burden(coef[rows], g[rows], t)
+            return d1, d2
+
+        t_nadir[search] = _safeguarded_newton(slope, np.zeros(n), limit, search)
+    log_threshold = np.maximum(np.log(factor) + _log_burden(coef, g, t_nadir)[0], np.log(floor))
+    reach = np.flatnonzero(_log_burden(coef, g, limit)[0] >= log_threshold)
+    if reach.size == 0:
+        return out
+
+    def excess(t: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        value, d1, _ = _log_burden(coef[rows], g[rows], t)
+        return value - log_threshold[rows], d1
+
+    out[reach] = _safeguarded_newton(excess, t_nadir, limit, reach)
     return out
 
 

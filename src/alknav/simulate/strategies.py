@@ -192,27 +192,27 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
     active = np.ones(n, dtype=bool)
     state_sys, state_cns = cohort.systemic.copy(), cohort.cns.copy()
     bm = cohort.brain_metastases.copy()
-    histories: list[tuple[tuple[tuple[str, ...], int], ...]] = [()] * n if strategy.guided else []
+    histories = _Histories(n)
     last_event = np.zeros(n, dtype=np.int8)
-    seq = np.random.SeedSequence(seed)
-    line_seeds = seq.spawn(lines + 1)[1:]  # child 0 made the cohort
+    line_seeds = np.random.SeedSequence(seed).spawn(lines + 1)[1:]  # child 0 made the cohort
     for line in range(lines):
         rng = np.random.default_rng(line_seeds[line])
         draws = rng.random((4, n, k))  # drawn for everyone so every strategy sees the same numbers
-        biopsy = rng.random((3, n, k))
         if strategy.guided:
             assert policy is not None
-            chosen = _guided_choices(model, policy, active, line, state_sys, histories, bm, last_event, biopsy)
-            for idx, agents in chosen.items():
-                reg[idx, line] = regimen_index(agents)
+            biopsy = rng.random((2, n, k))
+            choice = _guided_choices(model, policy, active, line, state_sys, histories, bm, last_event, biopsy)
+            for j, agents in enumerate(choice.options):
+                if agents is not None:
+                    reg[choice.patients[choice.pick == j], line] = regimen_index(agents)
             active &= reg[:, line] >= 0
         else:
             reg[active, line] = regimen_index(strategy.steps[line])
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        ks = np.stack([kill_tables[r][0] for r in range(len(regimens))])[reg[idx, line]]
-        kc = np.stack([kill_tables[r][1] for r in range(len(regimens))])[reg[idx, line]]
+        ks = np.stack([kt[0] for kt in kill_tables])[reg[idx, line]]
+        kc = np.stack([kt[1] for kt in kill_tables])[reg[idx, line]]
         sub = m.Cohort(cohort.growth[idx], cohort.kill_factor[idx], state_sys[idx], state_cns[idx], bm[idx],
                        cohort.death_time[idx])
         out = m.run_line(model, sub, ks, kc, elapsed[idx], horizon, draws[:, idx, :])
@@ -225,8 +225,7 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
         bm[idx] |= out.event == m.PROGRESSION_CNS
         last_event[idx] = out.event
         if strategy.guided:
-            for p, r, d in zip(idx.tolist(), reg[idx, line].tolist(), out.duration.tolist(), strict=True):
-                histories[p] = (*histories[p], (_history_drugs(model, regimens[r]), _bucket(d)))
+            histories.extend(idx, reg[idx, line], out.duration, regimens, model)
         progressed = (out.event == m.PROGRESSION_SYSTEMIC) | (out.event == m.PROGRESSION_CNS)
         active[idx] = progressed
     engine = {}
@@ -235,38 +234,74 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
     return SequenceResult(strategy, regimens, start, duration, event, reg, dominant, cohort.brain_metastases, engine)
 
 
+History = tuple[tuple[tuple[str, ...], int], ...]
+
+
+class _Histories:
+    """Each patient's treatment history as an id into a table of distinct histories, so that
+    building engine cases costs one Python step per distinct history, not per patient."""
+
+    def __init__(self, n: int) -> None:
+        self.ids = np.zeros(n, dtype=np.int64)
+        self.table: list[History] = [()]
+        self.index: dict[History, int] = {(): 0}
+
+    def extend(self, idx: np.ndarray, regimen: np.ndarray, months: np.ndarray, regimens: list[tuple[str, ...]],
+               model: Model) -> None:
+        buckets = np.searchsorted(np.array([u for u, _ in MONTH_BUCKETS[:-1]]), months, side="right")
+        rows = np.stack([self.ids[idx], regimen, buckets], axis=1)
+        uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+        new_ids = np.empty(len(uniq), dtype=np.int64)
+        for u, (hist, r, b) in enumerate(uniq.tolist()):
+            entry = (*self.table[hist], (_history_drugs(model, regimens[r]), MONTH_BUCKETS[b][1]))
+            if entry not in self.index:
+                self.index[entry] = len(self.table)
+                self.table.append(entry)
+            new_ids[u] = self.index[entry]
+        self.ids[idx] = new_ids[inverse.ravel()]
+
+
+@dataclass
+class _Choice:
+    patients: np.ndarray  # active patient indices
+    pick: np.ndarray  # per patient, index into options
+    options: list[tuple[str, ...] | None]
+
+
 def _guided_choices(model: Model, policy: EnginePolicy, active: np.ndarray, line: int, state: np.ndarray,
-                    histories: list[tuple[tuple[tuple[str, ...], int], ...]], bm: np.ndarray,
-                    last_event: np.ndarray, biopsy: np.ndarray) -> dict[tuple[str, ...], np.ndarray]:
-    """The regimen the engine picks for each active patient, grouped: agents -> patient indices."""
+                    histories: _Histories, bm: np.ndarray, last_event: np.ndarray, biopsy: np.ndarray) -> _Choice:
+    """The regimen the engine picks for each active patient, one engine question per distinct case."""
     sh = model.shared
     idx = np.flatnonzero(active)
-    keys: dict[tuple[Any, ...], list[int]] = {}
+    clones = model.file.clones
+    labels = [c.alteration if (c.detectable and c.alteration) else None for c in clones]
     if line == 0:
-        for p in idx.tolist():
-            keys.setdefault(((), (), None, None, bool(bm[p]), None), []).append(p)
+        cols = np.stack([np.zeros(idx.size, dtype=np.int64), bm[idx].astype(np.int64)], axis=1)
     else:
         total = state[idx].sum(axis=1, keepdims=True)
         share = np.divide(state[idx], total, out=np.zeros_like(state[idx]), where=total > 0)
         tissue = biopsy[0, idx, 0] >= sh["plasma_share"]
         sens = np.where(tissue, sh["tissue_sensitivity"], sh["plasma_sensitivity"])
         seen = (share >= sh["detection_share"]) & (biopsy[1, idx, :] < sens[:, None])
-        clones = model.file.clones
-        labels = [c.alteration if (c.detectable and c.alteration) else None for c in clones]
-        histo_col = [j for j, c in enumerate(clones) if c.histology]
-        for row, p in enumerate(idx.tolist()):
-            found = tuple(sorted(labels[j] for j in np.flatnonzero(seen[row]).tolist() if labels[j]))
-            histology = None
-            if tissue[row]:
-                for j in histo_col:
-                    if share[row, j] >= HISTOLOGY_SHARE:
-                        histology = clones[j].histology
-            pattern = "cns_only" if last_event[p] == m.PROGRESSION_CNS else "systemic"
-            key = (histories[p], found, histology, "tissue" if tissue[row] else "plasma", bool(bm[p]), pattern)
-            keys.setdefault(key, []).append(p)
-    chosen: dict[tuple[str, ...], list[int]] = {}
-    for key, patients in keys.items():
-        agents = policy.choose(key)
-        if agents is not None:
-            chosen.setdefault(agents, []).extend(patients)
-    return {a: np.array(p, dtype=np.int64) for a, p in chosen.items()}
+        reportable = np.array([lab is not None for lab in labels])
+        mask = (seen & reportable[None, :]) @ (1 << np.arange(len(clones), dtype=np.int64))
+        histo = np.zeros(idx.size, dtype=np.int64)
+        for j, c in enumerate(clones):
+            if c.histology:
+                histo = np.where(tissue & (share[:, j] >= HISTOLOGY_SHARE), j + 1, histo)
+        cns_only = (last_event[idx] == m.PROGRESSION_CNS).astype(np.int64)
+        cols = np.stack([histories.ids[idx], mask, histo, tissue.astype(np.int64), bm[idx].astype(np.int64),
+                         cns_only], axis=1)
+    uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
+    options: list[tuple[str, ...] | None] = []
+    for row in uniq.tolist():
+        if line == 0:
+            key: tuple[Any, ...] = ((), (), None, None, bool(row[1]), None)
+        else:
+            hist, bits, histo_j, tis, b, cns = row
+            found = tuple(sorted(lab for j, lab in enumerate(labels) if lab and bits >> j & 1))
+            histology = clones[histo_j - 1].histology if histo_j else None
+            key = (histories.table[hist], found, histology, "tissue" if tis else "plasma", bool(b),
+                   "cns_only" if cns else "systemic")
+        options.append(policy.choose(key))
+    return _Choice(idx, inverse.ravel(), options)
