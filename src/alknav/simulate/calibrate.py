@@ -21,9 +21,8 @@ import numpy as np
 import yaml
 
 from alknav.kb.loader import KnowledgeBase
-from alknav.simulate import LABEL
+from alknav.simulate import LABEL, stats
 from alknav.simulate import model as m
-from alknav.simulate import stats
 from alknav.simulate.params import DATA_DIR, Model, Target, load_targets, trial_result
 from alknav.simulate.run import HORIZON, cohort_seed
 from alknav.simulate.strategies import parse_strategy, run_strategy
@@ -97,8 +96,8 @@ def fit(kb: KnowledgeBase, model: Model, targets: list[Target]) -> tuple[Model, 
         p = model.file.agents[agent].kill
         lo, hi = p.low, p.high
 
-        def stat(kill: float, agent: str = agent, goal: dict[str, Any] = goal) -> float:
-            return _first_line_stat(fitted.with_values({f"kill.{agent}": kill}), agent, goal["kind"], goal["at"])
+        def stat(kill: float, agent: str = agent, goal: dict[str, Any] = goal, base: Model = fitted) -> float:
+            return _first_line_stat(base.with_values({f"kill.{agent}": kill}), agent, goal["kind"], goal["at"])
 
         s_lo, s_hi = stat(lo), stat(hi)
         reachable = min(s_lo, s_hi) <= goal["value"] <= max(s_lo, s_hi)
@@ -176,11 +175,12 @@ def check(kb: KnowledgeBase, model: Model, targets: list[Target], replicates: in
                                "endpoint": t.endpoint, "replicates": n_rep, "arm_size": n}
         if t.endpoint.endswith("hr"):
             assert t.control is not None
-            ctrl_arm = pool(t.control, t.prior_line, n)
+            n_ctrl = next((a.n for a in trial.arms if a.id == result.comparator_arm and a.n), n)
+            ctrl_arm = pool(t.control, t.prior_line, max(n, n_ctrl))
             ctrl = _endpoint(ctrl_arm, t.endpoint)
             assert ctrl is not None
             ctrl = _censor(ctrl, t.follow_up)
-            n_c = _arm_size(kb, t.result.replace(result.arm, result.comparator_arm or result.arm)) if False else n
+            n_c = next((a.n for a in trial.arms if a.id == result.comparator_arm and a.n), n)
             sims = [stats.cox_hr(ep.time[r * n:(r + 1) * n], ep.event[r * n:(r + 1) * n],
                                  ctrl.time[r * n_c:(r + 1) * n_c], ctrl.event[r * n_c:(r + 1) * n_c])
                     for r in range(n_rep)]
@@ -190,7 +190,8 @@ def check(kb: KnowledgeBase, model: Model, targets: list[Target], replicates: in
         elif t.endpoint == "pfs_rate":
             assert t.at_months is not None
             at = t.at_months
-            sims = [100 * stats.km_at(ep.time[r * n:(r + 1) * n], ep.event[r * n:(r + 1) * n], at) for r in range(n_rep)]
+            sims = [100 * stats.km_at(ep.time[r * n:(r + 1) * n], ep.event[r * n:(r + 1) * n], at)
+                    for r in range(n_rep)]
             observed = result.value
             row.update(observed=observed, observed_ci=[result.ci_low, result.ci_high], at_months=at,
                        simulated=round(100 * stats.km_at(ep.time, ep.event, at), 1))

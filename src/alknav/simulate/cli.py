@@ -64,7 +64,7 @@ def simulate_command(
 
     from alknav.errors import AlknavError, KnowledgeError
     from alknav.kb.loader import load_kb
-    from alknav.simulate import render
+    from alknav.simulate import LABEL, render
     from alknav.simulate import sweep as sw
     from alknav.simulate.calibrate import check
     from alknav.simulate.params import load_targets
@@ -85,7 +85,8 @@ def simulate_command(
             tasks = sw.make_tasks(model, [s.name for s in strategies], sweep, sweep_patients, seed, kb_dir)
             client, cluster = sw.connect(scheduler, workers)
             try:
-                sweep_doc = sw.summarize(tasks, sw.run(tasks, client), scheduler or f"local cluster ({workers} workers)")
+                executor = scheduler or f"local cluster ({workers} workers)"
+                sweep_doc = sw.summarize(tasks, sw.run(tasks, client), executor)
             finally:
                 client.close()
                 if cluster is not None:
@@ -111,7 +112,7 @@ def simulate_command(
         page = render.html_page(summary, rows, svgs)
         if out is not None:
             (out / "simulation.html").write_text(page, encoding="utf-8")
-            print(f"wrote {out / 'simulation.html'} ({render.LABEL})")
+            print(f"wrote {out / 'simulation.html'} ({LABEL})")
         else:
             print(page)
     else:

@@ -151,7 +151,7 @@ def _safeguarded_newton(fn: Fn, lo: np.ndarray, hi: np.ndarray, rows: np.ndarray
     Newton steps kept inside a shrinking bracket, bisection when a step would leave it. Only rows not
     yet converged are evaluated again."""
     lo, hi = lo[rows].copy(), hi[rows].copy()
-    t = (lo + hi) / 2
+    t: np.ndarray = (lo + hi) / 2
     todo = np.arange(rows.size)
     for _ in range(NEWTON_STEPS):
         if todo.size == 0:

@@ -172,10 +172,10 @@ class Model:
             if a.kill.low < a.kill.high:
                 out[f"kill.{agent}"] = (float(self.kill[self.agent_ids.index(agent)]), a.kill.low, a.kill.high)
         for c in self.file.clones:
-            for group, p in (("prevalence", c.prevalence), ("mutation_rate", c.mutation_rate)):
-                if p is not None and p.low < p.high:
+            for group, opt in (("prevalence", c.prevalence), ("mutation_rate", c.mutation_rate)):
+                if opt is not None and opt.low < opt.high:
                     current = self.prevalence if group == "prevalence" else self.mutation_rate
-                    out[f"{group}.{c.id}"] = (float(current[self.clone_ids.index(c.id)]), p.low, p.high)
+                    out[f"{group}.{c.id}"] = (float(current[self.clone_ids.index(c.id)]), opt.low, opt.high)
         return out
 
 
@@ -256,11 +256,11 @@ def load_model(kb: KnowledgeBase, directory: Path | None = None) -> Model:
                 raise CaseError(f"{where}.sensitivity", f"unknown agent '{agent}'")
         if c.sensitivity_provenance is not None:
             _check_refs(kb, f"{where}.sensitivity_provenance", c.sensitivity_provenance.refs)
-        for p_name, p in (("prevalence", c.prevalence), ("mutation_rate", c.mutation_rate)):
-            if j > 0 and p is None:
+        for p_name, opt in (("prevalence", c.prevalence), ("mutation_rate", c.mutation_rate)):
+            if j > 0 and opt is None:
                 raise CaseError(f"{where}.{p_name}", "required for a resistant clone")
-            if p is not None:
-                _check_refs(kb, f"{where}.{p_name}", p.refs)
+            if opt is not None:
+                _check_refs(kb, f"{where}.{p_name}", opt.refs)
         prevalence[j] = c.prevalence.value if c.prevalence else 0.0
         if c.log10_fraction is not None:
             log_frac[j] = c.log10_fraction.value
@@ -281,11 +281,11 @@ def load_model(kb: KnowledgeBase, directory: Path | None = None) -> Model:
     kill = np.array([pf.agents[a].kill.value for a in agent_ids])
     cns = np.zeros(n_a)
     for i, agent in enumerate(agent_ids):
-        level = pf.agents[agent].cns_level
-        if level is None:
+        cns_level = pf.agents[agent].cns_level
+        if cns_level is None:
             pen = kb.drugs[agent].cns_penetration
-            level = pen.level if pen is not None else s.Level3.unknown
-        cns[i] = pf.cns_exposure[level].value
+            cns_level = pen.level if pen is not None else s.Level3.unknown
+        cns[i] = pf.cns_exposure[cns_level].value
     shared = {k: p.value for k, p in pf.shared.items()}
     return Model(pf, shared, clone_ids, agent_ids, sens, kill, cns, prevalence, rate, parent, log_frac, notes)
 

@@ -30,7 +30,8 @@ def _fmt(m: dict[str, float | None] | None) -> str:
 def text(summary: dict[str, Any], validation: list[dict[str, Any]] | None = None,
          sweep: dict[str, Any] | None = None) -> str:
     lines = [f"*** {LABEL} ***", "",
-             f"{summary['patients']} virtual patients, seed {summary['seed']}; medians in months (bootstrap 95% interval)",
+             f"{summary['patients']} virtual patients, seed {summary['seed']}; "
+             "medians in months (bootstrap 95% interval)",
              ""]
     head = f"{'strategy':44} {'PFS1':>20} {'PFS2':>20} {'to chemotherapy':>20} {'IC progression':>20}"
     lines += [head, "-" * len(head)]

@@ -9,9 +9,8 @@ import numpy as np
 import yaml
 
 from alknav.kb.loader import KnowledgeBase
-from alknav.simulate import LABEL
+from alknav.simulate import LABEL, stats
 from alknav.simulate import model as m
-from alknav.simulate import stats
 from alknav.simulate.params import DATA_DIR, Model, load_model
 from alknav.simulate.strategies import EnginePolicy, SequenceResult, Strategy, parse_strategy, run_strategy
 

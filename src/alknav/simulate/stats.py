@@ -89,10 +89,8 @@ def median_interval(time: np.ndarray, event: np.ndarray, rng: np.random.Generato
     first = hit.argmax(axis=1)
     meds = np.where(hit[np.arange(replicates), first], edges[first + 1], np.inf)
     finite = meds[np.isfinite(meds)]
-    if finite.size < replicates * 0.975:  # the upper percentile is not reached in enough replicates
-        hi = None
-    else:
-        hi = float(np.sort(meds)[int(np.ceil(0.975 * replicates)) - 1])
+    # None when the upper percentile is not reached in enough replicates
+    hi = None if finite.size < replicates * 0.975 else float(np.sort(meds)[int(np.ceil(0.975 * replicates)) - 1])
     lo = float(np.sort(meds)[int(np.floor(0.025 * replicates))]) if finite.size > replicates * 0.025 else None
     return {"value": est, "ci_low": lo, "ci_high": hi}
 

@@ -116,7 +116,8 @@ class EnginePolicy:
         history, detected, histology, sample, bm, pattern = key
         data: dict[str, Any] = {
             "case_format": 1, "id": "simulated",
-            "diagnosis": {"histology": "adenocarcinoma", "stage": "IVB", "alk": {"method": "NGS", "fusion": "EML4-ALK"}},
+            "diagnosis": {"histology": "adenocarcinoma", "stage": "IVB",
+                          "alk": {"method": "NGS", "fusion": "EML4-ALK"}},
             "history": [{"regimen": list(drugs), "months": months, "best_response": "PD" if months < 3 else "PR",
                          "stopped_for": "progression"} for drugs, months in history],
         }

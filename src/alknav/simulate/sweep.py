@@ -98,11 +98,12 @@ def connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
         if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
             raise CaseError("--scheduler", f"'{scheduler}' is not a scheduler address such as tcp://host:8786")
         try:
-            return Client(scheduler, timeout="10s"), None
+            return Client(scheduler, timeout="10s"), None  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise CaseError("--scheduler", f"cannot reach {scheduler}: {exc}") from exc
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    return Client(cluster), cluster
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster), cluster  # type: ignore[no-untyped-call]
 
 
 def summarize(tasks: list[Task], results: list[dict[str, Any]], executor: str) -> dict[str, Any]:
