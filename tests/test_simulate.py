@@ -258,3 +258,33 @@ def test_cli_bad_input_names_the_option(args: list[str], field: str) -> None:
     result = runner.invoke(app, ["simulate", *args])
     assert result.exit_code == 2
     assert field in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- the hybrid's two regimes
+
+
+def _emergence(model: Model, rate: float, n: int = 20000) -> np.ndarray:
+    k = model.clone_ids.index("G1202R")
+    tuned = model.with_values({"mutation_rate.G1202R": rate})
+    start = np.zeros((n, len(model.clone_ids)))
+    start[:, 0] = 1e9
+    g = np.full_like(start, -1.0)
+    g[:, k] = 0.3  # the mutant grows; the source (sensitive) shrinks at 1 per month; no other clone can arise
+    draws = np.random.default_rng(9).random((2, n, len(model.clone_ids)))
+    return m._emerge(tuned, start, g, draws)[:, k]
+
+
+def test_rare_mutants_arise_as_a_poisson_process(model: Model) -> None:
+    """Stochastic regime: a survivor arises with probability 1 - exp(-mu g_k n0 / |g_src|)."""
+    expected_arrivals = 1.0
+    coef = _emergence(model, expected_arrivals / (0.3 * 1e9))
+    assert np.mean(coef > 0) == pytest.approx(1 - np.exp(-expected_arrivals), abs=0.02)
+
+
+def test_common_mutants_take_their_mean(model: Model) -> None:
+    """Deterministic regime: many survivors are replaced by the mean u n0 / (g_k - g_src)."""
+    rate = 1e-7
+    coef = _emergence(model, rate)
+    u = rate * model.shared["birth_rate"]
+    assert np.allclose(coef, u * 1e9 / 1.3)
+    assert (0.3 / model.shared["birth_rate"]) * u * 1e9 / 1.3 >= m.HYBRID_SWITCH

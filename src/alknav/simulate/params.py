@@ -24,6 +24,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "simulation"
 TKIS = ("crizotinib", "alectinib", "brigatinib", "ensartinib", "lorlatinib")
 CHEMO = "chemotherapy"
 MET = "met_inhibitor"
+CALIBRATED_SPREAD = 0.25  # +-25% around a fitted value in sensitivity sweeps
 
 
 class _Strict(BaseModel):
@@ -169,8 +170,14 @@ class Model:
             if p.low < p.high:
                 out[f"shared.{name}"] = (self.shared[name], p.low, p.high)
         for agent, a in self.file.agents.items():
-            if a.kill.low < a.kill.high:
-                out[f"kill.{agent}"] = (float(self.kill[self.agent_ids.index(agent)]), a.kill.low, a.kill.high)
+            value = float(self.kill[self.agent_ids.index(agent)])
+            if a.kill.provenance == Provenance.calibrated:
+                # the file's bounds are the fit's search range, not an uncertainty: a fitted value
+                # varies by CALIBRATED_SPREAD around itself (a stand-in for refitting every set)
+                lo, hi = value * (1 - CALIBRATED_SPREAD), value * (1 + CALIBRATED_SPREAD)
+                out[f"kill.{agent}"] = (value, max(lo, a.kill.low), min(hi, a.kill.high))
+            elif a.kill.low < a.kill.high:
+                out[f"kill.{agent}"] = (value, a.kill.low, a.kill.high)
         for c in self.file.clones:
             for group, opt in (("prevalence", c.prevalence), ("mutation_rate", c.mutation_rate)):
                 if opt is not None and opt.low < opt.high:
