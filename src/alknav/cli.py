@@ -752,3 +752,9 @@ def main() -> None:
         print(f"alknav: internal error: {type(exc).__name__}: {exc} (please report; ALKNAV_DEBUG=1 shows details)",
               file=sys.stderr)
         sys.exit(70)
+
+
+# Sequencing simulator (issue 13): its own module registers the command; heavy imports stay inside it.
+from alknav.simulate.cli import register as _register_simulate  # noqa: E402
+
+_register_simulate(app)

@@ -1,0 +1,290 @@
+"""Sequencing simulator (issue 13): model invariants, calibration ordering, determinism, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from alknav.cli import app
+from alknav.errors import CaseError
+from alknav.kb.loader import KnowledgeBase, load_kb
+from alknav.simulate import LABEL, stats
+from alknav.simulate import model as m
+from alknav.simulate.calibrate import fit_targets
+from alknav.simulate.params import DATA_DIR, TKIS, Model, load_model, load_targets
+from alknav.simulate.run import calibrated_model, parse_strategies, simulate, summarize
+from alknav.simulate.strategies import EnginePolicy, parse_strategy
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_kb()
+
+
+@pytest.fixture(scope="module")
+def model(kb: KnowledgeBase) -> Model:
+    return calibrated_model(kb)
+
+
+def _median_pfs1(model: Model, kb: KnowledgeBase, sequence: str, n: int = 4000, seed: int = 7) -> float:
+    res = simulate(kb, model, parse_strategies([sequence], model), n, seed)[0]
+    ep = stats.endpoints(res)["pfs1"]
+    med = stats.km_median(ep.time, ep.event)
+    return med if med is not None else float("inf")
+
+
+# ---------------------------------------------------------------- calibration and ordering
+
+
+def test_first_line_ordering_crown_alex_profile(model: Model, kb: KnowledgeBase) -> None:
+    """CROWN (lorlatinib) > ALEX (alectinib) > PROFILE 1014 (crizotinib) > its chemotherapy arm."""
+    lor, alec, criz, chemo = (_median_pfs1(model, kb, s) for s in ("lorlatinib", "alectinib", "crizotinib",
+                                                                   "chemotherapy"))
+    assert lor > alec > criz > chemo
+    assert 8 < criz < 14 and 28 < alec < 42 and 5 < chemo < 9  # near the trials' 10.9, 34.8 and 7.0 months
+
+
+def test_ordering_follows_from_kb_calls_without_fitted_potency(model: Model, kb: KnowledgeBase) -> None:
+    """With every ALK TKI given the same kill rate, the KB's per-mutation calls and CNS penetration
+    alone still rank lorlatinib over alectinib over crizotinib (the ordering is not only the fit)."""
+    same = model.with_values({f"kill.{d}": 1.2 for d in TKIS})
+    lor, alec, criz = (_median_pfs1(same, kb, s) for s in ("lorlatinib", "alectinib", "crizotinib"))
+    assert lor > alec > criz
+
+
+def test_fit_reads_calibration_targets_only(kb: KnowledgeBase) -> None:
+    targets = load_targets(kb)
+    held_out = {t.id for t in targets if t.role == "validation"}
+    used = {tid for goal in fit_targets(kb, targets).values() for tid in goal["targets"]}
+    assert used and not used & held_out
+    assert {"alesia_alec", "crown_pfs2_criz", "lor_p2_after_2g"} <= held_out
+
+
+def test_calibrated_values_are_the_fitted_ones(kb: KnowledgeBase) -> None:
+    import yaml
+
+    fitted = yaml.safe_load((DATA_DIR / "calibrated.yaml").read_text(encoding="utf-8"))
+    cal = calibrated_model(kb)
+    for key, value in fitted["values"].items():
+        assert cal.kill[cal.agent_index(key.split(".", 1)[1])] == pytest.approx(value)
+    assert all(row["targets"] for row in fitted["fit"])
+
+
+# ---------------------------------------------------------------- model invariants
+
+
+def _one_line(model: Model, agents: tuple[str, ...], n: int = 3000, seed: int = 3) -> tuple[m.Cohort, m.LineOutcome]:
+    cohort = m.make_cohort(model, n, np.random.default_rng(seed))
+    ks, kc = m.regimen_kill(model, agents)
+    draws = np.random.default_rng(seed + 1).random((4, n, len(model.clone_ids)))
+    out = m.run_line(model, cohort, np.tile(ks, (n, 1)), np.tile(kc, (n, 1)), np.zeros(n), 240.0, draws)
+    return cohort, out
+
+
+@pytest.mark.parametrize("agent", [*TKIS, "chemotherapy"])
+def test_resistant_clone_never_shrinks(model: Model, agent: str) -> None:
+    cohort, out = _one_line(model, (agent,))
+    resistant = np.flatnonzero(model.sens[model.agent_index(agent)] == 0)
+    assert resistant.size  # every agent has clones it cannot touch
+    for j in resistant:
+        assert np.all(out.systemic[:, j] >= cohort.systemic[:, j] * (1 - 1e-12))
+        assert np.all(out.cns[:, j] >= cohort.cns[:, j] * (1 - 1e-12))
+    # and a clone the KB calls sensitive does shrink for most patients on a long response
+    sens = model.sens[model.agent_index(agent), 0]
+    if sens > 0:
+        long = out.duration > 6
+        assert np.mean(out.systemic[long, 0] < cohort.systemic[long, 0]) > 0.9
+
+
+def test_kb_resistant_call_means_zero_effect(model: Model) -> None:
+    g1202r = model.clone_ids.index("G1202R")
+    assert model.sens[model.agent_index("alectinib"), g1202r] == 0.0  # KB: G1202R resistant to alectinib
+    assert model.sens[model.agent_index("lorlatinib"), g1202r] == 1.0  # KB: sensitive to lorlatinib
+    assert "KB call resistant" in model.call_notes["G1202R x alectinib"]
+
+
+@pytest.mark.parametrize("sequence", ["alectinib>lorlatinib>chemotherapy", "crizotinib>brigatinib",
+                                      "lorlatinib+met_inhibitor>chemotherapy"])
+def test_burden_never_negative_and_times_sane(model: Model, kb: KnowledgeBase, sequence: str) -> None:
+    for agents in parse_strategy(sequence, model).steps:
+        _, out = _one_line(model, agents)
+        for arr in (out.systemic, out.cns):
+            assert np.all(np.isfinite(arr)) and np.all(arr >= 0)
+        assert np.all(out.duration >= 0) and np.all(out.duration <= 240)
+    res = simulate(kb, model, [parse_strategy(sequence, model)], 2000, 5)[0]
+    given = ~np.isnan(res.duration)
+    assert np.all(res.duration[given] >= 0)
+    assert np.all(np.diff(np.where(given, res.start, 1e9), axis=1) >= 0)  # lines start in order
+
+
+def test_progression_time_is_the_first_crossing() -> None:
+    coef = np.array([[1e10, 1e4]])
+    g = np.array([[-1.0, 0.3]])
+    t = m.progression_time(coef, g, 1.2, 1e9, np.array([240.0]))[0]
+    burden = (coef * np.exp(g * np.linspace(0, t, 2000)[:, None])).sum(axis=1)
+    nadir = burden.min()
+    assert burden[-1] == pytest.approx(max(1.2 * nadir, 1e9), rel=1e-3)
+    assert np.all(burden[:-1][np.argmin(burden):] < burden[-1] * (1 + 1e-9))
+
+
+def test_survival_curves_monotone(model: Model, kb: KnowledgeBase) -> None:
+    results = simulate(kb, model, parse_strategies(["crizotinib>alectinib>lorlatinib", "alknav"], model), 1500, 2)
+    for res in results:
+        for name, ep in stats.endpoints(res).items():
+            t, s = stats.km(ep.time, ep.event)
+            assert np.all(np.diff(s) <= 1e-12), name
+            assert np.all(np.diff(t) >= 0) and s[0] == 1.0 and np.all((s >= 0) & (s <= 1)), name
+
+
+def test_bootstrap_interval_contains_median(model: Model, kb: KnowledgeBase) -> None:
+    res = simulate(kb, model, parse_strategies(["alectinib>lorlatinib"], model), 3000, 4)
+    summary = summarize(model, res, 4, 3000)
+    for key in ("pfs1_median", "pfs2_median"):
+        med = summary["strategies"][0][key]
+        assert med["ci_low"] <= med["value"] <= med["ci_high"]
+        assert med["ci_high"] - med["ci_low"] < 0.3 * med["value"]
+
+
+# ---------------------------------------------------------------- determinism and Dask
+
+
+def test_same_seed_same_result(model: Model, kb: KnowledgeBase) -> None:
+    strategies = parse_strategies(["alectinib>lorlatinib>chemotherapy", "alknav"], model)
+    a = summarize(model, simulate(kb, model, strategies, 1500, 11), 11, 1500)
+    b = summarize(model, simulate(kb, model, strategies, 1500, 11), 11, 1500)
+    c = summarize(model, simulate(kb, model, strategies, 1500, 12), 12, 1500)
+    assert a == b
+    assert a["strategies"][0]["pfs1_median"] != c["strategies"][0]["pfs1_median"]
+
+
+def test_dask_local_cluster_equals_single_process(model: Model) -> None:
+    pytest.importorskip("dask.distributed")
+    from alknav.simulate import sweep as sw
+
+    tasks = sw.make_tasks(model, ["alectinib>lorlatinib", "lorlatinib>chemotherapy"], 3, 400, 21)
+    here = sw.run(tasks)
+    client, cluster = sw.connect(None, 2)
+    try:
+        there = sw.run(tasks, client)
+        assert len(client.scheduler_info()["workers"]) == 2  # really ran on a cluster
+    finally:
+        client.close()
+        cluster.close()
+    assert here == there
+    assert here[0] != here[1]  # parameter sets differ, so results do
+    summary = sw.summarize(tasks, here, "single process")
+    assert set(summary["summary"]) == {"alectinib>lorlatinib", "lorlatinib>chemotherapy"}
+
+
+# ---------------------------------------------------------------- engine-guided strategy
+
+
+def test_engine_policy_maps_and_caches(kb: KnowledgeBase, model: Model) -> None:
+    policy = EnginePolicy(kb, model)
+    assert policy.agents_for(["carboplatin", "pemetrexed"], "chemotherapy") == ("chemotherapy",)
+    assert policy.agents_for(["capmatinib", "lorlatinib"], "alk_tki_combination") == ("lorlatinib", "met_inhibitor")
+    assert policy.agents_for(["ceritinib"], "alk_tki") is None  # no parameters for it
+    key = ((((("alectinib",), 18),)), ("ALK G1202R",), None, "plasma", False, "systemic")
+    assert policy.choose(key) == ("lorlatinib",)  # the engine's answer for G1202R after alectinib
+    policy.choose(key)
+    assert policy.calls == 1 and len(policy.cache) == 1
+
+
+# ---------------------------------------------------------------- parameters as data
+
+
+def test_parameters_cite_kb_references(kb: KnowledgeBase, tmp_path: Path) -> None:
+    for name in ("parameters.yaml", "targets.yaml"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    text = (tmp_path / "parameters.yaml").read_text(encoding="utf-8")
+    (tmp_path / "parameters.yaml").write_text(text.replace("refs: [doebele2012]", "refs: [nosuchref2099]", 1),
+                                              encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        load_model(kb, tmp_path)
+    assert "nosuchref2099" in str(info.value) and "parameters.yaml:clones" in info.value.field
+
+
+def test_every_parameter_states_provenance(kb: KnowledgeBase) -> None:
+    model = load_model(kb)
+    params = [*model.file.shared.values(), *(a.kill for a in model.file.agents.values())]
+    params += [p for c in model.file.clones for p in (c.prevalence, c.mutation_rate) if p is not None]
+    assert all(p.provenance.value in ("read", "derived", "assumed", "calibrated") for p in params)
+    assert all(p.refs for p in params if p.provenance.value in ("read", "derived"))
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_json_keys_and_label(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", "-s", "alectinib>lorlatinib>chemotherapy", "-s", "lorlatinib>chemotherapy",
+                                 "--patients", "800", "--seed", "3", "--format", "json", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["label"] == LABEL
+    names = [s["strategy"] for s in doc["strategies"]]
+    assert names == ["alectinib>lorlatinib>chemotherapy", "lorlatinib>chemotherapy"]
+    for s in doc["strategies"]:
+        for key in ("pfs1_median", "pfs2_median"):
+            assert {"value", "ci_low", "ci_high"} <= set(s[key]) and s[key]["value"] > 0
+    for name in ("km_pfs1.png", "km_pfs2.svg", "km_time_to_chemotherapy.png", "km_ic_progression.svg"):
+        assert (tmp_path / name).stat().st_size > 1000
+    assert "HYPOTHESIS-GENERATING" in (tmp_path / "km_pfs1.svg").read_text(encoding="utf-8")
+
+
+def test_cli_text_and_html_carry_label() -> None:
+    text = runner.invoke(app, ["simulate", "-s", "crizotinib>alectinib", "-n", "300"])
+    assert text.exit_code == 0 and text.output.count("HYPOTHESIS-GENERATING") == 2
+    page = runner.invoke(app, ["simulate", "-s", "crizotinib", "-n", "300", "--format", "html"])
+    assert page.exit_code == 0 and page.output.startswith("<!doctype html>") and "<svg" in page.output
+    assert page.output.count("HYPOTHESIS-GENERATING") >= 2
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["-s", "alectinib", "--patients", "5"], "--patients"),
+    (["-s", "alectinib>ceritinib"], "--strategy"),
+    (["-s", "met_inhibitor"], "--strategy"),
+    (["-s", "alectinib", "--format", "xml"], "--format"),
+    (["-s", "alectinib", "--seed", "-1"], "--seed"),
+    (["-s", "alectinib", "-n", "200", "--sweep", "2", "--scheduler", "localhost:8786"], "--scheduler"),
+])
+def test_cli_bad_input_names_the_option(args: list[str], field: str) -> None:
+    result = runner.invoke(app, ["simulate", *args])
+    assert result.exit_code == 2
+    assert field in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- the hybrid's two regimes
+
+
+def _emergence(model: Model, rate: float, n: int = 20000) -> np.ndarray:
+    k = model.clone_ids.index("G1202R")
+    tuned = model.with_values({"mutation_rate.G1202R": rate})
+    start = np.zeros((n, len(model.clone_ids)))
+    start[:, 0] = 1e9
+    g = np.full_like(start, -1.0)
+    g[:, k] = 0.3  # the mutant grows; the source (sensitive) shrinks at 1 per month; no other clone can arise
+    draws = np.random.default_rng(9).random((2, n, len(model.clone_ids)))
+    return m._emerge(tuned, start, g, draws)[:, k]
+
+
+def test_rare_mutants_arise_as_a_poisson_process(model: Model) -> None:
+    """Stochastic regime: a survivor arises with probability 1 - exp(-mu g_k n0 / |g_src|)."""
+    expected_arrivals = 1.0
+    coef = _emergence(model, expected_arrivals / (0.3 * 1e9))
+    assert np.mean(coef > 0) == pytest.approx(1 - np.exp(-expected_arrivals), abs=0.02)
+
+
+def test_common_mutants_take_their_mean(model: Model) -> None:
+    """Deterministic regime: many survivors are replaced by the mean u n0 / (g_k - g_src)."""
+    rate = 1e-7
+    coef = _emergence(model, rate)
+    u = rate * model.shared["birth_rate"]
+    assert np.allclose(coef, u * 1e9 / 1.3)
+    assert (0.3 / model.shared["birth_rate"]) * u * 1e9 / 1.3 >= m.HYBRID_SWITCH
