@@ -55,9 +55,10 @@ def _tier(kb: KnowledgeBase, facts: CaseFacts, item: _Scored) -> int:
     key = regimen_key(cand.drugs)
     if key and cand.category not in ("alk_tki", "local_therapy") and any(key <= f for f in facts.failed_regimens):
         return 2
-    # A TKI called resistant to a clone found sinks with the failed drugs, whatever rules lifted it (e.g.
-    # CNS activity): other options' penalties, such as pregnancy, must not bring it back to the top.
-    if cand.category == "alk_tki" and coverage(cand.calls) == "some_resistant":
+    # A TKI called resistant to a clone found (alone, or continued around local therapy) sinks with the
+    # failed drugs, whatever rules lifted it (e.g. CNS activity): other options' penalties, such as
+    # pregnancy or poor performance status, must not bring it back to the top.
+    if cand.category in ("alk_tki", "local_therapy") and coverage(cand.calls) == "some_resistant":
         return 2
     level_def = next((lv for lv in kb.evidence.levels if lv.id == _level(item)), None)
     return 0 if level_def is not None and level_def.clinical else 1

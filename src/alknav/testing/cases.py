@@ -172,7 +172,8 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
     # resistant to a clone, sit below both)
     failed = [o for o in options if (o.category in ("alk_tki", "clinical_trial")
               and any(d in facts.failed_drugs for d in o.drugs))
-              or (o.category in ("alk_tki", "alk_tki_combination") and "resistant" in o.clone_calls.values())
+              or (o.category in ("alk_tki", "alk_tki_combination", "local_therapy")
+                  and "resistant" in o.clone_calls.values())
               or (o.category not in ("alk_tki", "local_therapy") and o.drugs
                   and any(regimen_key(o.drugs) <= f for f in facts.failed_regimens))]
     ranked = [o for o in options if o not in failed]
