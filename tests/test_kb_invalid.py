@@ -136,7 +136,8 @@ def test_alias_shared_by_two_drugs_is_an_error(kb_copy: Path) -> None:
 
 
 def test_load_kb_raises_with_all_issues(kb_copy: Path) -> None:
-    _edit(kb_copy / "manifest.yaml", "drugs: [drugs.yaml, drugs_anticancer.yaml]", "drugs: [missing.yaml, drugs_anticancer.yaml]")
+    _edit(kb_copy / "manifest.yaml", "drugs: [drugs.yaml, drugs_anticancer.yaml]",
+          "drugs: [missing.yaml, drugs_anticancer.yaml]")
     with pytest.raises(KnowledgeError) as info:
         load_kb(kb_copy)
     assert "missing.yaml" in str(info.value)

@@ -302,7 +302,8 @@ def _comorbidities(case: Case, kb: KnowledgeBase) -> tuple[set[str], list[str]]:
     known_words = kb.derived.get("rule_comorbidities")
     if known_words is None:
         known_words = {w for r in kb.rules.values() for w in (r.when.comorbidity_any or [])}
-        known_words |= {w for lab in kb.safety.values() for p in lab.populations for w in (p.when.comorbidity_any or [])}
+        known_words |= {w for lab in kb.safety.values() for p in lab.populations
+                        for w in (p.when.comorbidity_any or [])}
         kb.derived["rule_comorbidities"] = known_words
     out: set[str] = set()
     unknown: list[str] = []
@@ -456,7 +457,8 @@ def kb_reference_month(kb: KnowledgeBase) -> int:
     return year * 12 + month
 
 
-def duration_limits(case: Case, regimens: list[list[str]], kb: KnowledgeBase) -> list[tuple[int, float, float, float, str]]:
+def duration_limits(case: Case, regimens: list[list[str]],
+                    kb: KnowledgeBase) -> list[tuple[int, float, float, float, str]]:
     """(entry, months, soft limit, hard limit, newest drug) for each history entry with a duration and a
     drug of known first approval: the soft limit is the time since that approval to the knowledge
     base's date; the hard one adds five years of trial use before it."""

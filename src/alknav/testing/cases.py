@@ -20,7 +20,8 @@ TKI_SEQUENCES = [
     ["alectinib", "lorlatinib"], ["brigatinib", "lorlatinib"], ["crizotinib", "alectinib", "lorlatinib"],
     ["crizotinib", "ceritinib", "lorlatinib"], ["lorlatinib", "alectinib"], ["ensartinib", "lorlatinib"],
 ]
-OTHER_LINES = [["carboplatin", "pemetrexed"], ["cisplatin", "pemetrexed", "lorlatinib"], ["carboplatin", "pemetrexed", "alectinib"], ["pembrolizumab"], ["tislelizumab"], ["sintilimab"],
+OTHER_LINES = [["carboplatin", "pemetrexed"], ["cisplatin", "pemetrexed", "lorlatinib"],
+               ["carboplatin", "pemetrexed", "alectinib"], ["pembrolizumab"], ["tislelizumab"], ["sintilimab"],
                ["camrelizumab"], ["toripalimab"], ["carboplatin", "pemetrexed", "pembrolizumab"],
                ["docetaxel"], ["atezolizumab", "bevacizumab", "carboplatin", "paclitaxel"]]
 EXTRA_ALTERATIONS = ["MET amplification", "ALK amplification", "KRAS G12C", "EGFR L858R", "MET exon 14 skipping",
