@@ -57,7 +57,8 @@ _WORDS = {
            "ici": "既往使用免疫检查点抑制剂", "pattern": "进展模式", "submit": "获取推荐",
            "file": "病例文件（YAML/JSON/Phenopacket）、VCF 或融合检测结果", "kind": "文件类型",
            "send": "上传并推荐", "lang": "English", "lang_code": "en", "sample": "样本（多样本基因组文件）",
-           "kind_case": "病例文件（YAML、JSON、Phenopacket）", "kind_vcf": "VCF（变异）", "kind_fusions": "融合检测结果",
+           "kind_case": "病例文件（YAML、JSON、Phenopacket）", "kind_vcf": "VCF（变异）",
+           "kind_fusions": "融合检测结果",
            "skip": "跳到正文",
            "privacy": "录入内容不会被保存或发送到任何地方；页面仅作答后即丢弃。"},
 }

@@ -39,7 +39,8 @@ LABELS: dict[str, dict[str, str]] = {
         "alterations": "Alterations, one per line (e.g. ALK G1202R, MET amplification)",
         "compound": "Compound ALK mutation: mutations on one line (e.g. G1202R/L1196M)",
         "phase": "Phase of the compound mutations", "cns": "Central nervous system",
-        "brain": "Brain metastases", "leptomeningeal": "Leptomeningeal disease", "symptomatic": "Symptomatic CNS disease",
+        "brain": "Brain metastases", "leptomeningeal": "Leptomeningeal disease",
+        "symptomatic": "Symptomatic CNS disease",
         "comorbidities": "Comorbidities", "comorbidities_other": "Other comorbidities (comma-separated)",
         "clinical": "Clinical details", "child_pugh": "Child-Pugh class",
         "creatinine_clearance": "Creatinine clearance (mL/min)", "pregnancy_weeks": "Pregnancy (weeks)",
@@ -47,7 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
         "medications_legend": "Medicines and earlier treatment",
         "medications": "Concomitant medications (comma-separated, e.g. rosuvastatin, rifampicin)",
         "ici": "Prior immune checkpoint inhibitor", "notes": "Notes (kept in the report, never interpreted)",
-        "unknown": "not known", "yes": "yes", "no": "no", "none": "none", "unchanged": "unchanged", "errors_title": "Please correct:",
+        "unknown": "not known", "yes": "yes", "no": "no", "none": "none", "unchanged": "unchanged",
+        "errors_title": "Please correct:",
         "field_error": "{label}: {message}",
     },
     "zh": {
@@ -80,7 +82,8 @@ LABELS: dict[str, dict[str, str]] = {
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "en": {"number": "must be a number", "integer": "must be a whole number", "range": "must be between {lo} and {hi}",
-           "choice": "is not one of the choices offered", "regimen_needed": "name the regimen of this line, or clear the line",
+           "choice": "is not one of the choices offered",
+           "regimen_needed": "name the regimen of this line, or clear the line",
            "grade_needed": "a grade needs the toxicity it belongs to", "compound_two": "name at least two mutations",
            "phase_needed": "a phase needs the compound mutations it belongs to", "too_long": "is too long"},
     "zh": {"number": "须为数字", "integer": "须为整数", "range": "须在 {lo} 到 {hi} 之间",
@@ -152,15 +155,16 @@ def choices(kb: KnowledgeBase, lang: str) -> dict[str, list[tuple[str, str]]]:
         "status": [(v, term(lang, "status", v)) for v in ("progression", "treatment_naive", "toxicity")],
         "pattern": blank + [(v, term(lang, "pattern", v)) for v in ("systemic", "cns_only", "oligoprogression")],
         "biopsy_sample": blank + [(v, term(lang, "sample", v)) for v in ("plasma", "tissue", "csf")],
-        "current_histology": [("", label["unchanged"])] + list(words["current_histology"].items()),
-        "toxicity": [("", label["none"])] + [(code.id, getattr(code.name, lang)) for code in kb.toxicity_codes.values()],
+        "current_histology": [("", label["unchanged"]), *list(words["current_histology"].items())],
+        "toxicity": [("", label["none"]),
+                     *((code.id, getattr(code.name, lang)) for code in kb.toxicity_codes.values())],
         "comorbidities": [(code.id, getattr(code.name, lang)) for code in kb.comorbidity_codes.values()],
     }
     for name in ("ecog", "histology", "method", "response", "stopped", "biopsy_method", "phase", "child_pugh",
                  "grade"):
         out[name] = blank + list(words[name].items())
     for name in TRI_STATE:
-        out[name] = blank + [("yes", label["yes"]), ("no", label["no"])]
+        out[name] = [*blank, ("yes", label["yes"]), ("no", label["no"])]
     return out
 
 
@@ -246,8 +250,8 @@ def read_form(form: FormInput, kb: KnowledgeBase, lang: str) -> tuple[dict[str, 
         kind = row_choice(name)
         if kind not in offered or name in errors:
             continue
-        value = form.get(name)
-        if value and value not in {v for v, _ in offered[kind]}:
+        chosen = form.get(name)
+        if chosen and chosen not in {v for v, _ in offered[kind]}:
             errors[name] = msg["choice"]
     known = {v for v, _ in offered["comorbidities"]}
     if any(c not in known for c in form.comorbidities):
@@ -331,7 +335,8 @@ def read_form(form: FormInput, kb: KnowledgeBase, lang: str) -> tuple[dict[str, 
     case: dict[str, Any] = {
         "case_format": 1, "id": "web-form", "patient": patient, "diagnosis": diagnosis, "history": history,
         "current": current,
-        "comorbidities": list(dict.fromkeys(form.comorbidities + _split(form.get("comorbidities_other"), r"[,，;；\n]"))),
+        "comorbidities": list(dict.fromkeys([*form.comorbidities,
+                                             *_split(form.get("comorbidities_other"), r"[,，;；\n]")])),
         "concomitant_medications": _split(form.get("medications"), r"[,，;；\n]"),
     }
     if clinical:
