@@ -190,11 +190,10 @@ def test_full_form_gives_the_report(page, base_url: str, lang: str) -> None:  # 
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", ["Age (years): must be a number",
-                                                     "Line 2 — Regimen (drugs joined by +, e.g. carboplatin + "
-                                                     "pemetrexed): name the regimen of this line, or clear the line"]),
+                                                     "Line 2 — Regimen: name the regimen of this line, or clear "
+                                                     "the line"]),
                                              ("zh", ["年龄（岁）：须为数字",
-                                                     "第 2 线 — 方案（药物用 + 连接，如 卡铂 + 培美曲塞）："
-                                                     "请填写该线的方案，或清空此行"])])
+                                                     "第 2 线 — 方案：请填写该线的方案，或清空此行"])])
 def test_error_keeps_the_input_and_names_the_field(page, base_url: str, lang: str,  # type: ignore[no-untyped-def]
                                                    words: list[str]) -> None:
     page.goto(f"{base_url}/?lang={lang}")

@@ -127,7 +127,7 @@ def test_engine_refusal_names_the_line_in_words(client: TestClient) -> None:
     status, _, body = _post(client, "zh", {"fusion": "EML4-ALK", "h0_regimen": "alectinib",
                                            "h1_regimen": "aspirinib"}).partition("\n")
     assert status == "400"
-    assert "第 2 线 — 方案" in body and 'value="aspirinib"' in body
+    assert "第 2 线 — 方案：" in body and 'value="aspirinib"' in body
 
 
 def test_full_form_gives_the_report(client: TestClient) -> None:

@@ -23,7 +23,7 @@ MAX_TEXT = 2000  # longest value kept from one field (the case reader caps every
 _ROW = ("regimen", "months", "response", "stopped", "toxicity", "grade")
 ROW_FIELDS = tuple(f"h{i}_{name}" for i in range(LINES) for name in _ROW)
 
-LABELS: dict[str, dict[str, str]] = {
+LABELS: dict[str, dict[str, Any]] = {
     "en": {
         "patient": "Patient", "age": "Age (years)", "sex": "Sex", "ecog": "ECOG performance status",
         "region": "Region (whose approvals apply)", "diagnosis": "Diagnosis", "histology": "Histology",
@@ -51,13 +51,18 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown": "not known", "yes": "yes", "no": "no", "none": "none", "unchanged": "unchanged",
         "errors_title": "Please correct:",
         "field_error": "{label}: {message}",
+        # shorter names for the error summary, where the example of the label is noise
+        "short": {"regimen": "Regimen", "fusion": "ALK fusion", "variant": "Fusion variant", "stage": "Stage",
+                  "alterations": "Alterations", "compound": "Compound ALK mutation",
+                  "comorbidities_other": "Other comorbidities", "medications": "Concomitant medications",
+                  "notes": "Notes", "region": "Region"},
     },
     "zh": {
         "patient": "患者", "age": "年龄（岁）", "sex": "性别", "ecog": "ECOG 体能状态",
         "region": "地区（适用哪一地区的获批情况）", "diagnosis": "诊断", "histology": "组织学类型",
         "stage": "分期（如 IVB）", "method": "ALK 检测方法", "fusion": "ALK 融合（如 EML4-ALK）",
         "variant": "融合变异体（可选，如 V3）",
-        "lines": "既往全身治疗线数，按时间顺序（未用的行留空）", "line": "第 {n} 线",
+        "lines": "既往全身治疗，按时间顺序（未用的行留空）", "line": "第 {n} 线",
         "regimen": "方案（药物用 + 连接，如 卡铂 + 培美曲塞）", "months": "用药时长（月）",
         "response": "最佳疗效", "stopped": "停药原因", "toxicity": "导致停药的不良反应",
         "grade": "不良反应分级（CTCAE）", "current": "当前情况", "status": "当前状态",
@@ -77,6 +82,9 @@ LABELS: dict[str, dict[str, str]] = {
         "ici": "既往使用免疫检查点抑制剂", "notes": "备注（保留在报告中，不参与分析）",
         "unknown": "不详", "yes": "是", "no": "否", "none": "无", "unchanged": "无变化", "errors_title": "请更正：",
         "field_error": "{label}：{message}",
+        "short": {"regimen": "方案", "fusion": "ALK 融合", "variant": "融合变异体", "stage": "分期",
+                  "alterations": "分子改变", "compound": "ALK 复合突变", "comorbidities_other": "其他合并症",
+                  "medications": "合并用药", "notes": "备注", "region": "地区"},
     },
 }
 
@@ -177,10 +185,12 @@ def row_choice(name: str) -> str:
 def field_label(name: str, lang: str) -> str:
     """A form field in words, e.g. 'h1_months' -> 'Line 2 — Months on it'."""
     label = LABELS[lang]
+    short: dict[str, str] = label["short"]
     m = re.fullmatch(r"h(\d+)_(\w+)", name)
     if m:
-        return f"{label['line'].format(n=int(m.group(1)) + 1)} — {label[m.group(2)]}"
-    return label.get(name, name)
+        key = m.group(2)
+        return f"{label['line'].format(n=int(m.group(1)) + 1)} — {short.get(key, label[key])}"
+    return str(short.get(name, label.get(name, name)))
 
 
 @dataclass
