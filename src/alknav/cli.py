@@ -18,8 +18,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from alknav import __version__
+from alknav import __version__, cli_help
 from alknav.errors import AlknavError, KnowledgeError
+
+cli_help.install()
 
 app = typer.Typer(
     help="alknav — cited, explainable next-line options for ALK-positive NSCLC. "
@@ -34,7 +36,8 @@ cohort_app = typer.Typer(help="Recommend for, and summarise, whole cohorts of ge
 app.add_typer(cohort_app, name="cohort")
 case_app = typer.Typer(help="Build case files.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
-keys_app = typer.Typer(help="API keys for the service's case endpoints (stored hashed).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for the service's case endpoints (stored hashed).", no_args_is_help=True,
+                       epilog=cli_help.ENVIRONMENT)
 app.add_typer(keys_app, name="keys")
 
 KbDir = Annotated[
@@ -446,7 +449,17 @@ def demo_cmd(fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None) -> 
     _print_result(res, fmt)
 
 
-Files = Annotated[list[Path] | None, typer.Option(exists=True, dir_okay=False)]
+MafFiles = Annotated[list[Path] | None, typer.Option(
+    "--maf", exists=True, dir_okay=False, help="MAF file(s); repeat the option for several")]
+VcfFiles = Annotated[list[Path] | None, typer.Option(
+    "--vcf", exists=True, dir_okay=False, help="VCF file(s) (.vcf or .vcf.gz); repeat for several")]
+FusionFiles = Annotated[list[Path] | None, typer.Option(
+    "--fusions", exists=True, dir_okay=False,
+    help="fusion-caller output(s): Arriba, STAR-Fusion, cBioPortal SV, oncokb fusion format")]
+CnaFiles = Annotated[list[Path] | None, typer.Option(
+    "--cna", exists=True, dir_okay=False, help="copy-number table(s): GISTIC-style matrix or long table")]
+AlkPositive = Annotated[bool, typer.Option(
+    "--alk-positive", help="every sample is ALK-positive by cohort definition (no fusion file needed)")]
 Build = Annotated[str | None, typer.Option("--build", help="GRCh37 or GRCh38 (detected when omitted)")]
 Reference = Annotated[Path | None, typer.Option("--reference", help="reference FASTA the VCF was called on",
                                                 exists=True, dir_okay=False)]
@@ -524,10 +537,10 @@ def _clinical_columns(clinical: Path | None) -> dict[str, dict[str, str]]:
 @cohort_app.command("recommend")
 def cohort_recommend(
     output: Annotated[Path, typer.Option("-o", "--output", help="output folder", file_okay=False)],
-    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    maf: MafFiles = None, vcf: VcfFiles = None, fusions: FusionFiles = None, cna: CnaFiles = None,
+    clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
-    alk_positive: Annotated[bool, typer.Option(
-        "--alk-positive", help="every sample is ALK-positive by cohort definition (no fusion file needed)")] = False,
+    alk_positive: AlkPositive = False,
     lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
 ) -> None:
     """One case per sample from the files, a recommendation for each: recommendations.jsonl + summary.tsv."""
@@ -548,9 +561,10 @@ def cohort_recommend(
 @cohort_app.command("summarize")
 def cohort_summarize(
     output: Annotated[Path, typer.Option("-o", "--output", help="output folder", file_okay=False)],
-    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    maf: MafFiles = None, vcf: VcfFiles = None, fusions: FusionFiles = None, cna: CnaFiles = None,
+    clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
-    alk_positive: Annotated[bool, typer.Option("--alk-positive")] = False,
+    alk_positive: AlkPositive = False,
     figure: Annotated[str, typer.Option(help="png or svg")] = "png", kb_dir: KbDir = None,
 ) -> None:
     """Frequencies of resistance mechanisms by prior therapy, as a table and a figure."""
@@ -571,9 +585,10 @@ def cohort_summarize(
 def case_from_files(
     sample: Annotated[str, typer.Option(help="sample identifier as in the files")],
     output: Annotated[Path, typer.Option("-o", "--output", help="case file to write (YAML)")],
-    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    maf: MafFiles = None, vcf: VcfFiles = None, fusions: FusionFiles = None, cna: CnaFiles = None,
+    clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
-    alk_positive: Annotated[bool, typer.Option("--alk-positive")] = False, kb_dir: KbDir = None,
+    alk_positive: AlkPositive = False, kb_dir: KbDir = None,
 ) -> None:
     """Assemble one contract case file from a sample's files, for review and editing."""
     import yaml
@@ -600,13 +615,14 @@ def case_from_files(
     print(f"alknav: wrote {output}", file=sys.stderr)
 
 
-@app.command("serve")
+@app.command("serve", epilog=cli_help.ENVIRONMENT)
 def serve_cmd(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (default: one per CPU)")] = None,
 ) -> None:
-    """Run the REST API (/api/v1, OpenAPI at /openapi.json) and the web pages. Settings from ALKNAV_* env."""
+    """Run the REST API (/api/v1, OpenAPI at /openapi.json) and the web pages. Settings come from the
+    ALKNAV_* environment variables below."""
     _need("service", "fastapi")
     from alknav.service import load_settings
     from alknav.service.server import serve
@@ -629,7 +645,7 @@ def serve_cmd(
         serve(settings, host=host, port=port, workers=1)
 
 
-@keys_app.command("create")
+@keys_app.command("create", epilog=cli_help.ENVIRONMENT)
 def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e.g. the client system")],
                 owner: Annotated[str | None, typer.Option(help="share cases with every key of this owner "
                                                                 "(a team, or a key being rotated); default: "
@@ -648,7 +664,7 @@ def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e
     print("alknav: store this key now; it cannot be shown again", file=sys.stderr)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", epilog=cli_help.ENVIRONMENT)
 def keys_revoke(key: Annotated[str, typer.Argument(help="the key's id or name")]) -> None:
     """Revoke an API key (requests with it are refused at once)."""
     _need("service", "fastapi")
@@ -663,7 +679,7 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="the key's id or name")]
     print(f"alknav: revoked {key}", file=sys.stderr)
 
 
-@keys_app.command("list")
+@keys_app.command("list", epilog=cli_help.ENVIRONMENT)
 def keys_list(as_json: JsonFlag = False) -> None:
     """List keys (id, name, created, revoked) — never the keys themselves."""
     _need("service", "fastapi")
