@@ -11,6 +11,7 @@ from rich.console import Console
 
 from alknav.inputs.case_reader import parse_case_data
 from alknav.outputs.recommendation_text import result_view, to_markdown
+from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
 from tests.security.conftest import demo_case
 
@@ -23,7 +24,8 @@ HTML = "<img src=x onerror=alert(1)>"
 def _result(kb: Any) -> Any:
     case = demo_case(id=f"id{MARKUP}{ANSI}")
     case["current"]["alterations"] = ["ALK G1202R", f"{MARKUP} {ANSI}", OSC8, HTML, "a | b"]
-    return recommend(parse_case_data(case), kb)
+    # the engine's result is language-neutral; the outputs print a rendered one
+    return render_result(recommend(parse_case_data(case), kb), kb, "en")
 
 
 def test_terminal_output_is_literal(kb: Any) -> None:
