@@ -105,3 +105,36 @@ def test_vcf_and_fusion_files_make_a_case(tmp_path: Path) -> None:
     assert runner.invoke(app, ["annotate", "--vcf", str(vcf), "-o", str(annotated)]).exit_code == 0
     rows = list(csv.DictReader(annotated.open(), delimiter="\t"))
     assert len(rows) >= 3 and any(r["ALKNAV_ALTERATION"] == "ALK p.G1202R" for r in rows)
+
+
+def test_case_from_files_keeps_unknown_unknown(tmp_path: Path) -> None:
+    clinical = tmp_path / "clinical.tsv"
+    clinical.write_text("SAMPLE_ID\tPRIOR_THERAPIES\tALK_FUSION\tBRAIN_METASTASES\tPRIOR_ICI\n"
+                        "U1\talectinib\tEML4-ALK\t\tunknown\nU2\talectinib\tEML4-ALK\tyes\tno\n")
+    for sample, cns, ici in (("U1", None, None), ("U2", {"brain_metastases": True}, False)):
+        out = tmp_path / f"{sample}.yaml"
+        result = runner.invoke(app, ["case", "from-files", "--sample", sample, "--clinical", str(clinical),
+                                     "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        case = yaml.safe_load(out.read_text())
+        assert case["current"].get("cns") == cns  # a blank answer is not brain_metastases: false
+        assert case.get("prior_immune_checkpoint_inhibitor") == ici
+    # genomic files alone say nothing about the brain or prior immunotherapy either
+    out = tmp_path / "p1.yaml"
+    assert runner.invoke(app, ["case", "from-files", "--sample", "P1", "--maf", str(DATA / "cohort.maf"),
+                               "--fusions", str(DATA / "fusions.txt"), "-o", str(out)]).exit_code == 0
+    case = yaml.safe_load(out.read_text())
+    assert "cns" not in case["current"] and "prior_immune_checkpoint_inhibitor" not in case
+
+
+def test_case_from_files_says_when_there_is_no_alk_fusion(tmp_path: Path) -> None:
+    out = tmp_path / "p.yaml"
+    result = runner.invoke(app, ["case", "from-files", "--sample", "P1", "--maf", str(DATA / "cohort.maf"),
+                                 "-o", str(out)])
+    assert result.exit_code == 0
+    assert "has no ALK fusion" in result.output
+    assert "# NO ALK FUSION" in out.read_text()
+    rec = runner.invoke(app, ["recommend", str(out)])
+    assert rec.exit_code == 2 and "diagnosis.alk" in rec.output
+    with_fusion = runner.invoke(app, ["case", "from-files", "--sample", "P1", *FILES, "-o", str(out)])
+    assert "no ALK fusion" not in with_fusion.output

@@ -607,12 +607,20 @@ def case_from_files(
     header = ["# Case assembled by 'alknav case from-files'. Review before use: edit history, status and CNS.",
               "# provenance: where each alteration came from"]
     header += [f"#   {p['alteration']}  <-  {p['file']}:{p['line']} ({p['source']})" for p in item.provenance]
+    no_fusion = not item.case["diagnosis"]["alk"].get("fusion")
+    if no_fusion:
+        header.append(f"# NO ALK FUSION: no file shows an ALK fusion for sample '{sample}'. Add diagnosis.alk.fusion "
+                      "(or a positive ALK test) before recommending.")
     if item.not_used:
         header.append(f"# {len(item.not_used)} row(s) of this sample carried no usable alteration, e.g.:")
         header += [f"#   {n['file']}:{n['line']} {n['gene']}: {n['reason']}" for n in item.not_used[:10]]
     text = "\n".join(header) + "\n" + yaml.safe_dump(item.case, allow_unicode=True, sort_keys=False)
     output.write_text(text, encoding="utf-8")
     print(f"alknav: wrote {output}", file=sys.stderr)
+    if no_fusion:
+        print(f"alknav: warning: sample '{sample}' has no ALK fusion in the files given; the case cannot be "
+              "answered until diagnosis.alk.fusion (or a positive ALK test) is added, or use --alk-positive "
+              "when the cohort is ALK-positive by definition", file=sys.stderr)
 
 
 @app.command("serve", epilog=cli_help.ENVIRONMENT)
