@@ -6,11 +6,13 @@ unknown name, reported in one line without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -276,6 +278,11 @@ def kb_export(
 Fmt = Annotated[str, typer.Option("--format", help="text, json, markdown or fhir (FHIR R4 Bundle)")]
 Lang = Annotated[str, typer.Option("--lang", help="en or zh")]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="CN, US, EU or JP (overrides the case)")]
+Output = Annotated[Path | None, typer.Option("-o", "--output", help="write to this file instead of standard output",
+                                             dir_okay=False)]
+Top = Annotated[int | None, typer.Option("--top", min=1, help="show only the first N options (default: 6 in text, "
+                                                               "8 in markdown, every one in json)")]
+AllOptions = Annotated[bool, typer.Option("--all", help="show every option, however many")]
 
 
 def _check_choice(value: str | None, allowed: tuple[str, ...], option: str, as_json: bool) -> None:
@@ -315,25 +322,49 @@ def _print_fhir(path: Path, kb: Any, lang: str, region: str | None) -> None:
     print(json.dumps(bundle, ensure_ascii=False, indent=2))
 
 
-def _print_result(res: Any, fmt: str, *, trace: bool = False) -> None:
+def _print_result(res: Any, fmt: str, *, trace: bool = False, top: int | None = None) -> None:
     if fmt == "json":
+        if top is not None:
+            res = res.model_copy(update={"options": res.options[:top]})
         print(res.model_dump_json(indent=2, exclude_none=False))
     elif fmt == "markdown":
         from alknav.outputs.recommendation_text import to_markdown
 
-        sys.stdout.write(to_markdown(res))
+        sys.stdout.write(to_markdown(res) if top is None else to_markdown(res, top=top))
     else:
         from alknav.outputs.recommendation_text import result_view
 
-        _console().print(result_view(res, trace=trace))
+        _console().print(result_view(res, trace=trace) if top is None else result_view(res, trace=trace, top=top))
+
+
+@contextlib.contextmanager
+def _written_to(output: Path | None) -> Iterator[None]:
+    """Standard output into ``output`` while the block runs (nothing changes without -o)."""
+    if output is None:
+        yield
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+            yield
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}", field="output")
+    print(f"alknav: wrote {output}", file=sys.stderr)
+
+
+def _top(top: int | None, every: bool) -> int | None:
+    if top is not None and every:
+        _fail("give --top N or --all, not both", field="--top")
+    return 10_000 if every else top
 
 
 @app.command("recommend")
 def recommend_cmd(
     cases: Annotated[list[Path], typer.Argument(help="Case file(s) (YAML/JSON/Phenopacket) or directories")],
     fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
+    output: Output = None, top: Top = None, every: AllOptions = False,
 ) -> None:
     """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
+    shown = _top(top, every)
     as_json = fmt in ("json", "fhir")
     _check_choice(fmt, ("text", "json", "markdown", "fhir"), "--format", as_json)
     _check_choice(lang, ("en", "zh"), "--lang", as_json)
@@ -345,14 +376,17 @@ def recommend_cmd(
     if len(files) == 1 and not cases[0].is_dir():
         try:
             if fmt == "fhir":
-                _print_fhir(files[0], kb, lang, region)
+                with _written_to(output):
+                    _print_fhir(files[0], kb, lang, region)
                 return
             res = _recommend_file(files[0], kb, lang, region)
         except AlknavError as exc:
             _fail(str(exc), as_json, getattr(exc, "field", ""))
-        _print_result(res, fmt)
+        with _written_to(output):
+            _print_result(res, fmt, top=shown)
         return
-    _batch(files, kb, lang, region)
+    with _written_to(output):
+        _batch(files, kb, lang, region)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -416,7 +450,7 @@ def report_cmd(
 @app.command("explain")
 def explain_cmd(case: Annotated[Path, typer.Argument(help="Case file")], lang: Lang = "en",
                 region: RegionOpt = None, kb_dir: KbDir = None,
-                as_json: JsonFlag = False) -> None:
+                as_json: JsonFlag = False, output: Output = None, top: Top = None) -> None:
     """The full trace: every rule that fired, on what, with what effect and which references."""
     _check_choice(lang, ("en", "zh"), "--lang", as_json)
     kb = _load(kb_dir, as_json)
@@ -425,12 +459,14 @@ def explain_cmd(case: Annotated[Path, typer.Argument(help="Case file")], lang: L
     except AlknavError as exc:
         _fail(str(exc), as_json, getattr(exc, "field", ""))
     if as_json:
-        _dump({"trace": [s.model_dump() for s in res.trace], "excluded": [x.model_dump() for x in res.excluded],
-               "interpretation": res.interpretation})
+        with _written_to(output):
+            _dump({"trace": [s.model_dump() for s in res.trace], "excluded": [x.model_dump() for x in res.excluded],
+                   "interpretation": res.interpretation})
         return
     from alknav.outputs.recommendation_text import result_view
 
-    _console().print(result_view(res, trace=True, top=len(res.options)))
+    with _written_to(output):
+        _console().print(result_view(res, trace=True, top=top or len(res.options)))
 
 
 @app.command("demo")
