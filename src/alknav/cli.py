@@ -588,8 +588,9 @@ def cohort_recommend(
         counts = recommend_cohort(inputs, kb, output, lang=lang, region=region)
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
-    print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('error', 0)} could not be read; "
-          f"see {output / 'summary.tsv'}", file=sys.stderr)
+    print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('not_alk_positive', 0)} not ALK-positive "
+          f"(no ALK rearrangement in the files; status not_alk_positive), {counts.get('error', 0)} could not be "
+          f"read; see {output / 'summary.tsv'}", file=sys.stderr)
     if counts.get("error"):  # as for a batch of case files: the run is complete, but not every case
         raise typer.Exit(2)
 
@@ -613,7 +614,8 @@ def cohort_summarize(
         info = summarize_cohort(inputs, kb, output, fmt=figure)
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
-    print(f"alknav: {info['samples']} sample(s) in {info['groups']} group(s); figure {info['figure']}",
+    print(f"alknav: {info['samples']} ALK-positive sample(s) in {info['groups']} group(s); "
+          f"{info['not_alk_positive']} not ALK-positive (left out of the frequencies); figure {info['figure']}",
           file=sys.stderr)
 
 
