@@ -138,7 +138,8 @@ def _plot(table: dict[str, Counter[str]], totals: Counter[str], path: Path) -> N
     ax.set_xlabel("last therapy before the biopsy")
     ax.set_title("Resistance mechanisms by prior therapy")
     ax.set_xticks(range(len(groups)), [f"{g}\n(n={totals[g]})" for g in groups])
-    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
+    if mechanisms:  # an empty cohort (e.g. no ALK-positive sample) has no legend to draw
+        ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)
