@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+import typer.main
 from typer.testing import CliRunner
 
 from alknav.cli import app
@@ -44,3 +45,41 @@ def test_missing_extra_is_one_clear_line(capsys) -> None:  # type: ignore[no-unt
         _need("fhir", "no_such_package_xyz.resources")
     assert info.value.exit_code == 2
     assert "pip install 'alknav[fhir]'" in capsys.readouterr().err
+
+
+def _all_params() -> list[tuple[str, object]]:
+    root = typer.main.get_command(app)
+    out: list[tuple[str, object]] = []
+
+    def walk(command: object, path: str) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, f"{path} {name}")
+            return
+        out.extend((path, p) for p in command.params)  # type: ignore[attr-defined]
+
+    walk(root, "alknav")
+    return out
+
+
+def test_every_option_is_described() -> None:
+    undocumented = [(path, p.opts) for path, p in _all_params() if not getattr(p, "help", None)]  # type: ignore[attr-defined]
+    assert not undocumented
+
+
+def test_help_names_values_not_python_types() -> None:
+    for command in _commands(app):
+        output = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"}).output
+        for noise in ("<bool>", "<list[", "<str>", "<int>", "<float>", "<Path>"):
+            assert noise not in output, (command, noise)
+    output = runner.invoke(app, ["cohort", "recommend", "--help"], env={"COLUMNS": "120"}).output
+    assert "PATH..." in output and "DIR" in output  # repeated files, an output folder
+
+
+def test_service_help_lists_the_environment() -> None:
+    for command in (["serve"], ["keys"], ["keys", "create"]):
+        output = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"}).output
+        for name in ("ALKNAV_DATA_DIR", "ALKNAV_DATABASE_URL", "ALKNAV_SECRET_KEY", "ALKNAV_MAX_REQUEST_BYTES",
+                     "ALKNAV_KB_DIR"):
+            assert name in output, (command, name)

@@ -105,3 +105,58 @@ def test_vcf_and_fusion_files_make_a_case(tmp_path: Path) -> None:
     assert runner.invoke(app, ["annotate", "--vcf", str(vcf), "-o", str(annotated)]).exit_code == 0
     rows = list(csv.DictReader(annotated.open(), delimiter="\t"))
     assert len(rows) >= 3 and any(r["ALKNAV_ALTERATION"] == "ALK p.G1202R" for r in rows)
+
+
+def test_case_from_files_keeps_unknown_unknown(tmp_path: Path) -> None:
+    clinical = tmp_path / "clinical.tsv"
+    clinical.write_text("SAMPLE_ID\tPRIOR_THERAPIES\tALK_FUSION\tBRAIN_METASTASES\tPRIOR_ICI\n"
+                        "U1\talectinib\tEML4-ALK\t\tunknown\nU2\talectinib\tEML4-ALK\tyes\tno\n")
+    for sample, cns, ici in (("U1", None, None), ("U2", {"brain_metastases": True}, False)):
+        out = tmp_path / f"{sample}.yaml"
+        result = runner.invoke(app, ["case", "from-files", "--sample", sample, "--clinical", str(clinical),
+                                     "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        case = yaml.safe_load(out.read_text())
+        assert case["current"].get("cns") == cns  # a blank answer is not brain_metastases: false
+        assert case.get("prior_immune_checkpoint_inhibitor") == ici
+    # genomic files alone say nothing about the brain or prior immunotherapy either
+    out = tmp_path / "p1.yaml"
+    assert runner.invoke(app, ["case", "from-files", "--sample", "P1", "--maf", str(DATA / "cohort.maf"),
+                               "--fusions", str(DATA / "fusions.txt"), "-o", str(out)]).exit_code == 0
+    case = yaml.safe_load(out.read_text())
+    assert "cns" not in case["current"] and "prior_immune_checkpoint_inhibitor" not in case
+
+
+def test_case_from_files_says_when_there_is_no_alk_fusion(tmp_path: Path) -> None:
+    out = tmp_path / "p.yaml"
+    result = runner.invoke(app, ["case", "from-files", "--sample", "P1", "--maf", str(DATA / "cohort.maf"),
+                                 "-o", str(out)])
+    assert result.exit_code == 0
+    assert "has no ALK fusion" in result.output
+    assert "# NO ALK FUSION" in out.read_text()
+    rec = runner.invoke(app, ["recommend", str(out)])
+    assert rec.exit_code == 2 and "diagnosis.alk" in rec.output
+    with_fusion = runner.invoke(app, ["case", "from-files", "--sample", "P1", *FILES, "-o", str(out)])
+    assert "no ALK fusion" not in with_fusion.output
+
+
+def test_cohort_reports_samples_that_are_not_alk_positive(tmp_path: Path) -> None:
+    """A sample whose files show no ALK fusion is outside the question: its own status and count,
+    neither an error nor an unreadable case."""
+    clinical = tmp_path / "clinical.tsv"
+    clinical.write_text("SAMPLE_ID\tPRIOR_THERAPIES\tALK_FUSION\nA1\talectinib\tEML4-ALK\nN1\t\t\n"
+                        "N2\t\tnegative\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", "recommend", "--clinical", str(clinical), "-o", str(out)])
+    assert result.exit_code == 0, result.output  # nothing unreadable
+    assert "1 sample(s) answered, 2 not ALK-positive" in result.output and "0 could not be read" in result.output
+    summary = {r["sample"]: r for r in csv.DictReader((out / "summary.tsv").open(), delimiter="\t")}
+    assert summary["A1"]["status"] == "ok"
+    assert summary["N1"]["status"] == summary["N2"]["status"] == "not_alk_positive"
+    lines = {x["sample"]: x for x in map(json.loads, (out / "recommendations.jsonl").read_text().splitlines())}
+    assert lines["N1"]["status"] == "not_alk_positive" and lines["A1"]["status"] == "ok"
+    summarized = runner.invoke(app, ["cohort", "summarize", "--clinical", str(clinical), "-o", str(out)])
+    assert summarized.exit_code == 0, summarized.output
+    assert "1 ALK-positive sample(s)" in summarized.output and "2 not ALK-positive" in summarized.output
+    table = (out / "mechanisms_by_prior_tki.tsv").read_text()
+    assert "unreadable" not in table and "not_alk_positive" not in table

@@ -215,3 +215,40 @@ def test_batch_in_worker_processes_equals_one_process(tmp_path: Path) -> None:
     expected.pop("trace", None)
     assert code == 0 and {k: v for k, v in first.items() if k != "file"} == expected
     assert "error" in json.loads(lines[2]) and json.loads(lines[2])["file"].endswith("bad_unknown_drug.yaml")
+
+
+DEMO = Path(__file__).resolve().parents[1] / "src" / "alknav" / "examples" / "demo_case.yaml"
+
+
+def test_output_file_top_and_all(tmp_path: Path) -> None:
+    out = tmp_path / "rec.json"
+    code, printed = run("recommend", str(DEMO), "--format", "json", "-o", str(out))
+    assert code == 0 and "wrote" in printed
+    every = json.loads(out.read_text(encoding="utf-8"))["options"]
+    assert len(every) > 3
+    code, printed = run("recommend", str(DEMO), "--format", "json", "--top", "2")
+    assert code == 0 and [o["rank"] for o in json.loads(printed)["options"]] == [1, 2]
+    text = tmp_path / "rec.txt"
+    assert run("recommend", str(DEMO), "--top", "1", "-o", str(text))[0] == 0
+    one = text.read_text(encoding="utf-8")
+    assert f"{len(every) - 1} more options" in one
+    assert run("recommend", str(DEMO), "--all", "-o", str(text))[0] == 0
+    assert "more options" not in text.read_text(encoding="utf-8")
+    assert every[-1]["name"].split(" ")[0] in text.read_text(encoding="utf-8")
+    code, printed = run("recommend", str(DEMO), "--top", "2", "--all")
+    assert code == 2 and "--top N or --all" in printed
+    md = tmp_path / "rec.md"
+    assert run("recommend", str(DEMO), "--format", "markdown", "--top", "2", "-o", str(md))[0] == 0
+    assert "\n3. **" not in md.read_text(encoding="utf-8") and "\n2. **" in md.read_text(encoding="utf-8")
+
+
+def test_explain_writes_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "trace.json"
+    code, _ = run("explain", str(DEMO), "--json", "-o", str(out))
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["trace"]
+    text = tmp_path / "trace.txt"
+    assert run("explain", str(DEMO), "-o", str(text))[0] == 0
+    assert "G1202R" in text.read_text(encoding="utf-8")
+    bad, printed = run("recommend", str(DEMO), "-o", str(tmp_path / "no" / "such" / "dir.txt"))
+    assert bad == 2 and "cannot write" in printed

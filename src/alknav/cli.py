@@ -6,22 +6,26 @@ unknown name, reported in one line without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from alknav import __version__
+from alknav import __version__, cli_help
 from alknav.errors import AlknavError, KnowledgeError
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+cli_help.install()
 
 app = typer.Typer(
     help="alknav — cited, explainable next-line options for ALK-positive NSCLC. "
@@ -36,7 +40,8 @@ cohort_app = typer.Typer(help="Recommend for, and summarise, whole cohorts of ge
 app.add_typer(cohort_app, name="cohort")
 case_app = typer.Typer(help="Build case files.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
-keys_app = typer.Typer(help="API keys for the service's case endpoints (stored hashed).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for the service's case endpoints (stored hashed).", no_args_is_help=True,
+                       epilog=cli_help.ENVIRONMENT)
 app.add_typer(keys_app, name="keys")
 
 KbDir = Annotated[
@@ -277,6 +282,11 @@ def kb_export(
 Fmt = Annotated[str, typer.Option("--format", help="text, json, markdown or fhir (FHIR R4 Bundle)")]
 Lang = Annotated[str, typer.Option("--lang", help="en or zh")]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="CN, US, EU or JP (overrides the case)")]
+Output = Annotated[Path | None, typer.Option("-o", "--output", help="write to this file instead of standard output",
+                                             dir_okay=False)]
+Top = Annotated[int | None, typer.Option("--top", min=1, help="show only the first N options (default: 6 in text, "
+                                                               "8 in markdown, every one in json)")]
+AllOptions = Annotated[bool, typer.Option("--all", help="show every option, however many")]
 
 
 def _check_choice(value: str | None, allowed: tuple[str, ...], option: str, as_json: bool) -> None:
@@ -316,27 +326,51 @@ def _print_fhir(path: Path, kb: Any, lang: str, region: str | None) -> None:
     print(json.dumps(bundle, ensure_ascii=False, indent=2))
 
 
-def _print_result(res: Any, fmt: str, *, trace: bool = False) -> None:
+def _print_result(res: Any, fmt: str, *, trace: bool = False, top: int | None = None) -> None:
     if fmt == "json":
+        if top is not None:
+            res = res.model_copy(update={"options": res.options[:top]})
         print(res.model_dump_json(indent=2, exclude_none=False))
     elif fmt == "markdown":
         from alknav.outputs.recommendation_text import to_markdown
 
-        sys.stdout.write(to_markdown(res))
+        sys.stdout.write(to_markdown(res) if top is None else to_markdown(res, top=top))
     else:
         from alknav.outputs.recommendation_text import result_view
 
-        _console().print(result_view(res, trace=trace))
+        _console().print(result_view(res, trace=trace) if top is None else result_view(res, trace=trace, top=top))
+
+
+@contextlib.contextmanager
+def _written_to(output: Path | None) -> Iterator[None]:
+    """Standard output into ``output`` while the block runs (nothing changes without -o)."""
+    if output is None:
+        yield
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+            yield
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}", field="output")
+    print(f"alknav: wrote {output}", file=sys.stderr)
+
+
+def _top(top: int | None, every: bool) -> int | None:
+    if top is not None and every:
+        _fail("give --top N or --all, not both", field="--top")
+    return 10_000 if every else top
 
 
 @app.command("recommend")
 def recommend_cmd(
     cases: Annotated[list[Path], typer.Argument(help="Case file(s) (YAML/JSON/Phenopacket) or directories")],
     fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes for a batch of files (default 1; "
-                                             "more helps only with idle CPUs)")] = None,
+    output: Output = None, top: Top = None, every: AllOptions = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, metavar="N", help="Processes for a batch of files "
+                                             "(default 1; more helps only with idle CPUs)")] = None,
 ) -> None:
     """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
+    shown = _top(top, every)
     as_json = fmt in ("json", "fhir")
     _check_choice(fmt, ("text", "json", "markdown", "fhir"), "--format", as_json)
     _check_choice(lang, ("en", "zh"), "--lang", as_json)
@@ -348,14 +382,17 @@ def recommend_cmd(
     if len(files) == 1 and not cases[0].is_dir():
         try:
             if fmt == "fhir":
-                _print_fhir(files[0], kb, lang, region)
+                with _written_to(output):
+                    _print_fhir(files[0], kb, lang, region)
                 return
             res = _recommend_file(files[0], kb, lang, region)
         except AlknavError as exc:
             _fail(str(exc), as_json, getattr(exc, "field", ""))
-        _print_result(res, fmt)
+        with _written_to(output):
+            _print_result(res, fmt, top=shown)
         return
-    _batch(files, kb, lang, region, jobs)
+    with _written_to(output):
+        _batch(files, kb, lang, region, jobs)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -465,7 +502,7 @@ def report_cmd(
 @app.command("explain")
 def explain_cmd(case: Annotated[Path, typer.Argument(help="Case file")], lang: Lang = "en",
                 region: RegionOpt = None, kb_dir: KbDir = None,
-                as_json: JsonFlag = False) -> None:
+                as_json: JsonFlag = False, output: Output = None, top: Top = None) -> None:
     """The full trace: every rule that fired, on what, with what effect and which references."""
     _check_choice(lang, ("en", "zh"), "--lang", as_json)
     kb = _load(kb_dir, as_json)
@@ -474,12 +511,14 @@ def explain_cmd(case: Annotated[Path, typer.Argument(help="Case file")], lang: L
     except AlknavError as exc:
         _fail(str(exc), as_json, getattr(exc, "field", ""))
     if as_json:
-        _dump({"trace": [s.model_dump() for s in res.trace], "excluded": [x.model_dump() for x in res.excluded],
-               "interpretation": res.interpretation})
+        with _written_to(output):
+            _dump({"trace": [s.model_dump() for s in res.trace], "excluded": [x.model_dump() for x in res.excluded],
+                   "interpretation": res.interpretation})
         return
     from alknav.outputs.recommendation_text import result_view
 
-    _console().print(result_view(res, trace=True, top=len(res.options)))
+    with _written_to(output):
+        _console().print(result_view(res, trace=True, top=top or len(res.options)))
 
 
 @app.command("demo")
@@ -498,7 +537,17 @@ def demo_cmd(fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None) -> 
     _print_result(res, fmt)
 
 
-Files = Annotated[list[Path] | None, typer.Option(exists=True, dir_okay=False)]
+MafFiles = Annotated[list[Path] | None, typer.Option(
+    "--maf", exists=True, dir_okay=False, help="MAF file(s); repeat the option for several")]
+VcfFiles = Annotated[list[Path] | None, typer.Option(
+    "--vcf", exists=True, dir_okay=False, help="VCF file(s) (.vcf or .vcf.gz); repeat for several")]
+FusionFiles = Annotated[list[Path] | None, typer.Option(
+    "--fusions", exists=True, dir_okay=False,
+    help="fusion-caller output(s): Arriba, STAR-Fusion, cBioPortal SV, oncokb fusion format")]
+CnaFiles = Annotated[list[Path] | None, typer.Option(
+    "--cna", exists=True, dir_okay=False, help="copy-number table(s): GISTIC-style matrix or long table")]
+AlkPositive = Annotated[bool, typer.Option(
+    "--alk-positive", help="every sample is ALK-positive by cohort definition (no fusion file needed)")]
 Build = Annotated[str | None, typer.Option("--build", help="GRCh37 or GRCh38 (detected when omitted)")]
 Reference = Annotated[Path | None, typer.Option("--reference", help="reference FASTA the VCF was called on",
                                                 exists=True, dir_okay=False)]
@@ -576,10 +625,10 @@ def _clinical_columns(clinical: Path | None) -> dict[str, dict[str, str]]:
 @cohort_app.command("recommend")
 def cohort_recommend(
     output: Annotated[Path, typer.Option("-o", "--output", help="output folder", file_okay=False)],
-    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    maf: MafFiles = None, vcf: VcfFiles = None, fusions: FusionFiles = None, cna: CnaFiles = None,
+    clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
-    alk_positive: Annotated[bool, typer.Option(
-        "--alk-positive", help="every sample is ALK-positive by cohort definition (no fusion file needed)")] = False,
+    alk_positive: AlkPositive = False,
     lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
 ) -> None:
     """One case per sample from the files, a recommendation for each: recommendations.jsonl + summary.tsv."""
@@ -591,8 +640,9 @@ def cohort_recommend(
         counts = recommend_cohort(inputs, kb, output, lang=lang, region=region)
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
-    print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('error', 0)} could not be read; "
-          f"see {output / 'summary.tsv'}", file=sys.stderr)
+    print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('not_alk_positive', 0)} not ALK-positive "
+          f"(no ALK rearrangement in the files; status not_alk_positive), {counts.get('error', 0)} could not be "
+          f"read; see {output / 'summary.tsv'}", file=sys.stderr)
     if counts.get("error"):  # as for a batch of case files: the run is complete, but not every case
         raise typer.Exit(2)
 
@@ -600,9 +650,10 @@ def cohort_recommend(
 @cohort_app.command("summarize")
 def cohort_summarize(
     output: Annotated[Path, typer.Option("-o", "--output", help="output folder", file_okay=False)],
-    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    maf: MafFiles = None, vcf: VcfFiles = None, fusions: FusionFiles = None, cna: CnaFiles = None,
+    clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
-    alk_positive: Annotated[bool, typer.Option("--alk-positive")] = False,
+    alk_positive: AlkPositive = False,
     figure: Annotated[str, typer.Option(help="png or svg")] = "png", kb_dir: KbDir = None,
 ) -> None:
     """Frequencies of resistance mechanisms by prior therapy, as a table and a figure."""
@@ -615,7 +666,8 @@ def cohort_summarize(
         info = summarize_cohort(inputs, kb, output, fmt=figure)
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
-    print(f"alknav: {info['samples']} sample(s) in {info['groups']} group(s); figure {info['figure']}",
+    print(f"alknav: {info['samples']} ALK-positive sample(s) in {info['groups']} group(s); "
+          f"{info['not_alk_positive']} not ALK-positive (left out of the frequencies); figure {info['figure']}",
           file=sys.stderr)
 
 
@@ -623,9 +675,10 @@ def cohort_summarize(
 def case_from_files(
     sample: Annotated[str, typer.Option(help="sample identifier as in the files")],
     output: Annotated[Path, typer.Option("-o", "--output", help="case file to write (YAML)")],
-    maf: Files = None, vcf: Files = None, fusions: Files = None, cna: Files = None, clinical: Clinical = None,
+    maf: MafFiles = None, vcf: VcfFiles = None, fusions: FusionFiles = None, cna: CnaFiles = None,
+    clinical: Clinical = None,
     build: Build = None, reference: Reference = None, min_copies: MinCopies = None,
-    alk_positive: Annotated[bool, typer.Option("--alk-positive")] = False, kb_dir: KbDir = None,
+    alk_positive: AlkPositive = False, kb_dir: KbDir = None,
 ) -> None:
     """Assemble one contract case file from a sample's files, for review and editing."""
     import yaml
@@ -644,21 +697,30 @@ def case_from_files(
     header = ["# Case assembled by 'alknav case from-files'. Review before use: edit history, status and CNS.",
               "# provenance: where each alteration came from"]
     header += [f"#   {p['alteration']}  <-  {p['file']}:{p['line']} ({p['source']})" for p in item.provenance]
+    no_fusion = not item.case["diagnosis"]["alk"].get("fusion")
+    if no_fusion:
+        header.append(f"# NO ALK FUSION: no file shows an ALK fusion for sample '{sample}'. Add diagnosis.alk.fusion "
+                      "(or a positive ALK test) before recommending.")
     if item.not_used:
         header.append(f"# {len(item.not_used)} row(s) of this sample carried no usable alteration, e.g.:")
         header += [f"#   {n['file']}:{n['line']} {n['gene']}: {n['reason']}" for n in item.not_used[:10]]
     text = "\n".join(header) + "\n" + yaml.safe_dump(item.case, allow_unicode=True, sort_keys=False)
     output.write_text(text, encoding="utf-8")
     print(f"alknav: wrote {output}", file=sys.stderr)
+    if no_fusion:
+        print(f"alknav: warning: sample '{sample}' has no ALK fusion in the files given; the case cannot be "
+              "answered until diagnosis.alk.fusion (or a positive ALK test) is added, or use --alk-positive "
+              "when the cohort is ALK-positive by definition", file=sys.stderr)
 
 
-@app.command("serve")
+@app.command("serve", epilog=cli_help.ENVIRONMENT)
 def serve_cmd(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (default: one per CPU)")] = None,
 ) -> None:
-    """Run the REST API (/api/v1, OpenAPI at /openapi.json) and the web pages. Settings from ALKNAV_* env."""
+    """Run the REST API (/api/v1, OpenAPI at /openapi.json) and the web pages. Settings come from the
+    ALKNAV_* environment variables below."""
     _need("service", "fastapi")
     from alknav.service import load_settings
     from alknav.service.server import serve
@@ -683,7 +745,7 @@ def serve_cmd(
         serve(settings, host=host, port=port, workers=1)
 
 
-@keys_app.command("create")
+@keys_app.command("create", epilog=cli_help.ENVIRONMENT)
 def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e.g. the client system")],
                 owner: Annotated[str | None, typer.Option(help="share cases with every key of this owner "
                                                                 "(a team, or a key being rotated); default: "
@@ -702,7 +764,7 @@ def keys_create(name: Annotated[str, typer.Argument(help="a label for the key, e
     print("alknav: store this key now; it cannot be shown again", file=sys.stderr)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", epilog=cli_help.ENVIRONMENT)
 def keys_revoke(key: Annotated[str, typer.Argument(help="the key's id or name")]) -> None:
     """Revoke an API key (requests with it are refused at once)."""
     _need("service", "fastapi")
@@ -717,7 +779,7 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="the key's id or name")]
     print(f"alknav: revoked {key}", file=sys.stderr)
 
 
-@keys_app.command("list")
+@keys_app.command("list", epilog=cli_help.ENVIRONMENT)
 def keys_list(as_json: JsonFlag = False) -> None:
     """List keys (id, name, created, revoked) — never the keys themselves."""
     _need("service", "fastapi")

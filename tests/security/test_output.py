@@ -24,6 +24,7 @@ HTML = "<img src=x onerror=alert(1)>"
 def _result(kb: Any) -> Any:
     case = demo_case(id=f"id{MARKUP}{ANSI}")
     case["current"]["alterations"] = ["ALK G1202R", f"{MARKUP} {ANSI}", OSC8, HTML, "a | b"]
+    # the engine's result is language-neutral; the outputs print a rendered one
     return render_result(recommend(parse_case_data(case), kb), kb, "en")
 
 

@@ -42,8 +42,9 @@ def test_names_in_the_path_are_escaped(client: TestClient, payload: str) -> None
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_form_fields_are_escaped_in_the_report_and_errors(client: TestClient, payload: str) -> None:
     token = _token(client)
-    for field in ("fusion", "variant", "history", "alterations", "comorbidities", "region", "status"):
-        form = {"csrf": token, "fusion": "EML4-ALK", "history": "alectinib", field: payload}
+    for field in ("fusion", "variant", "h0_regimen", "h1_months", "alterations", "compound", "comorbidities",
+                  "comorbidities_other", "medications", "notes", "region", "status", "age", "brain"):
+        form = {"csrf": token, "fusion": "EML4-ALK", "h0_regimen": "alectinib", field: payload}
         response = client.post("/web/recommend?lang=en", data=form)
         assert response.status_code in (200, 400), (field, response.status_code)
         assert not _TAG.search(response.text), (field, response.text[:300])
@@ -83,7 +84,7 @@ def test_report_and_api_results_are_not_stored(client: TestClient) -> None:
     from tests.security.conftest import demo_case
 
     token = _token(client)
-    web = client.post("/web/recommend", data={"csrf": token, "fusion": "EML4-ALK", "history": "alectinib"})
+    web = client.post("/web/recommend", data={"csrf": token, "fusion": "EML4-ALK", "h0_regimen": "alectinib"})
     assert web.status_code == 200 and web.headers["cache-control"] == "no-store"
     # the report's own inline styles are admitted by hash, never by 'unsafe-inline'
     csp = web.headers["content-security-policy"]
@@ -132,7 +133,7 @@ class TestCsrf:
 
     def test_valid_pair_accepted(self, client: TestClient) -> None:
         token = _token(client)
-        response = client.post("/web/recommend", data={"csrf": token, "fusion": "EML4-ALK", "history": "alectinib"})
+        response = client.post("/web/recommend", data={"csrf": token, "fusion": "EML4-ALK", "h0_regimen": "alectinib"})
         assert response.status_code == 200 and "orlatinib" in response.text
 
     def test_secret_shared_by_workers(self, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -71,9 +71,9 @@ def build_cases(inputs: Inputs, kb: KnowledgeBase, only: str | None = None) -> d
     def entry(sample: str) -> SampleCase:
         if sample not in cases:
             row = clinical.get(sample)
+            # what no file says stays out of the case (unknown), never written as "no"
             base: dict[str, Any] = row.case_fields(str(inputs.clinical)) if row else {
-                "patient": {}, "diagnosis": {"alk": {}}, "history": [], "current": {"status": "treatment_naive"},
-                "comorbidities": [], "prior_immune_checkpoint_inhibitor": False}
+                "patient": {}, "diagnosis": {"alk": {}}, "history": [], "current": {"status": "treatment_naive"}}
             base["current"].setdefault("alterations", [])
             if inputs.alk_positive and not base["diagnosis"]["alk"].get("fusion"):
                 base["diagnosis"]["alk"]["fusion"] = "ALK rearrangement"

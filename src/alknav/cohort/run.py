@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from alknav.cohort.assemble import Inputs, SampleCase, build_cases
-from alknav.errors import AlknavError
+from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_reader import parse_case_data
 from alknav.interpret.facts import build_facts
 from alknav.kb.loader import KnowledgeBase
@@ -18,6 +18,15 @@ from alknav.recommend.engine import recommend
 
 SUMMARY_COLUMNS = ["sample", "status", "rank1", "rank1_category", "rank1_evidence", "rank2", "alterations",
                    "warnings", "error"]
+
+
+NOT_ALK_POSITIVE = "not_alk_positive"
+
+
+def _not_alk_positive(exc: AlknavError) -> bool:
+    """The refusal of a sample whose files show no ALK rearrangement (or show it negative): a sample
+    outside alknav's question, not an unreadable one."""
+    return isinstance(exc, CaseError) and exc.field.startswith("diagnosis.alk")
 
 
 def recommend_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, lang: str = "en",
@@ -38,11 +47,14 @@ def recommend_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, lang: 
                 result = render_result(recommend(parse_case_data(item.case, f"sample {sample}"), kb, region=region),
                                        kb, lang)
             except AlknavError as exc:
-                counts["error"] += 1
+                status = NOT_ALK_POSITIVE if _not_alk_positive(exc) else "error"
+                counts[status] += 1
+                line["status"] = status
                 line["error"] = {"field": getattr(exc, "field", ""), "message": str(exc)}
-                row.update({"status": "error", "error": str(exc)})
+                row.update({"status": status, "error": str(exc)})
             else:
                 counts["ok"] += 1
+                line["status"] = "ok"
                 line.update(result.model_dump(mode="json", exclude={"trace"}))
                 opts = result.options
                 row.update({
@@ -62,8 +74,8 @@ def mechanism_classes(item: SampleCase, kb: KnowledgeBase) -> list[str]:
     """Resistance mechanism classes of one sample (for frequencies); 'none identified' if none."""
     try:
         facts = build_facts(parse_case_data(item.case, f"sample {item.sample}"), kb)
-    except AlknavError:
-        return ["unreadable case"]
+    except AlknavError as exc:
+        return [NOT_ALK_POSITIVE] if _not_alk_positive(exc) else ["unreadable case"]
     classes: list[str] = []
     for clone in facts.clones:
         classes.append("ALK compound mutation" if len(clone.mutations) > 1 else f"ALK {clone.mutations[0]}")
@@ -80,11 +92,16 @@ def summarize_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, fmt: s
     cases = build_cases(inputs, kb)
     table: dict[str, Counter[str]] = defaultdict(Counter)
     totals: Counter[str] = Counter()
+    outside = 0  # samples that are not ALK-positive: counted apart, not in the frequencies
     for item in cases.values():
+        classes = mechanism_classes(item, kb)
+        if classes == [NOT_ALK_POSITIVE]:
+            outside += 1
+            continue
         history = item.case.get("history") or []
         last = " + ".join(history[-1]["regimen"]) if history else "treatment-naive"
         totals[last] += 1
-        for cls in mechanism_classes(item, kb):
+        for cls in classes:
             table[last][cls] += 1
     rows = []
     for tki in sorted(table):
@@ -98,7 +115,8 @@ def summarize_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, fmt: s
         writer.writerows(rows)
     figure = out_dir / f"mechanisms_by_prior_tki.{fmt}"
     _plot(table, totals, figure)
-    return {"samples": len(cases), "groups": len(table), "figure": str(figure)}
+    return {"samples": len(cases) - outside, "groups": len(table), "figure": str(figure),
+            NOT_ALK_POSITIVE: outside}
 
 
 def _plot(table: dict[str, Counter[str]], totals: Counter[str], path: Path) -> None:
@@ -120,7 +138,8 @@ def _plot(table: dict[str, Counter[str]], totals: Counter[str], path: Path) -> N
     ax.set_xlabel("last therapy before the biopsy")
     ax.set_title("Resistance mechanisms by prior therapy")
     ax.set_xticks(range(len(groups)), [f"{g}\n(n={totals[g]})" for g in groups])
-    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
+    if mechanisms:  # an empty cohort (e.g. no ALK-positive sample) has no legend to draw
+        ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)

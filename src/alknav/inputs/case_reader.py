@@ -189,11 +189,13 @@ def read_case(path: Path) -> Case:
     return parse_case_text(text, str(path))
 
 
-def parse_case_text(text: str, source: str = "case") -> Case:
+def load_case_text(text: str, source: str = "case") -> Any:
+    """Case text (JSON, or YAML through the hardened loader that bounds aliases) -> the data it holds,
+    not yet validated; CaseError (field 'file') when it cannot be read."""
     if not text.strip():
         raise CaseError("file", f"{source}: the file is empty")
     try:
-        data = json.loads(text, parse_int=_json_int) if text.lstrip().startswith("{") else \
+        return json.loads(text, parse_int=_json_int) if text.lstrip().startswith("{") else \
             yaml.load(text, Loader=_CaseLoader)  # libyaml's safe loader, aliases bounded
     except _Refused as exc:
         raise CaseError("file", f"{source}: refused: {exc}") from None
@@ -207,6 +209,10 @@ def parse_case_text(text: str, source: str = "case") -> Case:
         raise CaseError("file", f"{source}: invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
     except ValueError as exc:  # e.g. a JSON number Python will not convert
         raise CaseError("file", f"{source}: unreadable value: {exc}") from None
+
+
+def parse_case_text(text: str, source: str = "case") -> Case:
+    data = load_case_text(text, source)
     if isinstance(data, dict) and "case_format" not in data and \
             {"subject", "metaData", "interpretations", "medicalActions"} & set(data):
         _check_sizes(data, limit=PHENOPACKET_TEXT)

@@ -106,7 +106,7 @@ def result_view(res: Result, *, top: int = 6, trace: bool = False) -> Renderable
     if admin.row_count:
         parts.append(admin)
     if len(res.options) > top:
-        parts.append(Text(f"… {len(res.options) - top} more options in --format json", style="dim"))
+        parts.append(Text(f"… {len(res.options) - top} more options (--all or --top N shows them)", style="dim"))
     if res.warnings:
         w = Table(title=t(lang, "warnings"), expand=True)
         w.add_column(t(lang, "col_severity"))

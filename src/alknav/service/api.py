@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 from alknav import __version__ as alknav_version
 from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_model import Case
-from alknav.inputs.case_reader import parse_case_text
+from alknav.inputs.case_reader import load_case_text, parse_case_text
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.render import RenderedResult as Result
 from alknav.outputs.render import render_result
@@ -132,14 +132,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_body(raw: bytes) -> tuple[dict[str, Any], Case]:
-    """Request bytes -> (the JSON object as sent, the validated case). 400 unreadable, 422 invalid."""
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+
+
+def is_yaml(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() in YAML_TYPES
+
+
+def _parse_yaml(text: str) -> tuple[dict[str, Any], Case]:
+    """A YAML case body, read by the same hardened loader as case files (aliases bounded), kept as
+    the JSON object it amounts to (dates become ISO text)."""
+    try:
+        data = load_case_text(text, "body")
+    except CaseError as exc:
+        raise ApiError(400, "body", exc.message) from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "", f"a case must be a mapping of fields (got {type(data).__name__})")
+    try:
+        data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
+    except (ValueError, RecursionError, UnicodeError) as exc:
+        raise ApiError(400, "body", f"unreadable YAML value: {type(exc).__name__}") from None
+    return data, case_of(data)
+
+
+def parse_body(raw: bytes, content_type: str | None = None) -> tuple[dict[str, Any], Case]:
+    """Request bytes -> (the object as sent, the validated case). JSON, or YAML when the content type
+    says so (application/yaml). 400 unreadable, 422 invalid."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApiError(400, "body", "the request body is not UTF-8 text") from None
     if not text.strip():
-        raise ApiError(400, "body", "the request body is empty; send a case as a JSON object")
+        raise ApiError(400, "body", "the request body is empty; send a case as a JSON object (or YAML with "
+                                    "Content-Type: application/yaml)")
+    if is_yaml(content_type):
+        return _parse_yaml(text)
     try:
         data = json.loads(text, parse_constant=_reject_constant)
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be stored
@@ -175,7 +202,9 @@ def _recommend(st: ServiceState, case: Case, lang: str, region: str | None) -> R
 # ------------------------------------------------------------------ routes
 
 _ERR = {"model": ErrorResponse}
-_CASE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": CASE_SCHEMA_REF}}}}}
+_CASE_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": CASE_SCHEMA_REF}},
+    "application/yaml": {"schema": {"$ref": CASE_SCHEMA_REF}}}}}
 _AUTH_ERR: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 429: _ERR}
 _BODY_ERR: dict[int | str, dict[str, Any]] = {400: _ERR, 413: _ERR, 422: _ERR}
 
@@ -194,7 +223,7 @@ async def recommend_body(request: Request, st: State, lang: Lang = "en", region:
     # parsing and the engine are CPU work: a worker thread, so /health and other requests stay served
 
     def work() -> Response:
-        return _recommend(st, parse_body(raw)[1], lang, region)
+        return _recommend(st, parse_body(raw, request.headers.get("content-type"))[1], lang, region)
 
     return await run_in_threadpool(work)
 
@@ -203,7 +232,7 @@ async def recommend_body(request: Request, st: State, lang: Lang = "en", region:
              responses={**_AUTH_ERR, **_BODY_ERR}, summary="Store a new case (version 1)")
 async def create_case(request: Request, response: Response, st: State, key: KeyId) -> StoredCase:
     raw = await read_body(request, st.settings.max_request_bytes)
-    data, _case = await run_in_threadpool(parse_body, raw)
+    data, _case = await run_in_threadpool(parse_body, raw, request.headers.get("content-type"))
     rec = await run_in_threadpool(st.store.create, data, key.key_id, key.owner)
     response.headers["Location"] = f"/api/v1/cases/{rec.id}"
     return _stored(rec)
@@ -239,7 +268,7 @@ def get_case(case_id: str, st: State, key: KeyId, version: VersionQ = None) -> S
             responses={**_AUTH_ERR, **_BODY_ERR, 404: _ERR}, summary="Store a new version (history is kept)")
 async def update_case(case_id: str, request: Request, st: State, key: KeyId) -> StoredCase:
     raw = await read_body(request, st.settings.max_request_bytes)
-    data, _case = await run_in_threadpool(parse_body, raw)
+    data, _case = await run_in_threadpool(parse_body, raw, request.headers.get("content-type"))
     rec = await run_in_threadpool(lambda: st.store.update(case_id, data, key.key_id, scope=key.scope))
     if rec is None:
         raise _not_found(case_id, None)

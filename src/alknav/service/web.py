@@ -21,6 +21,18 @@ from alknav.errors import AlknavError
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import t
 from alknav.service.security import CSRF_COOKIE, CSRF_FIELD, CsrfTokens, page_csp
+from alknav.service.webform import (
+    LABELS,
+    LINES,
+    FormErrors,
+    FormInput,
+    choices,
+    default_region,
+    field_label,
+    form_field,
+    read_form,
+    row_choice,
+)
 
 _WORDS = {
     "en": {"title": "alknav — ALK-positive NSCLC next-line options", "enter": "Enter a case", "upload": "Upload a file",
@@ -33,6 +45,8 @@ _WORDS = {
            "file": "Case file (YAML/JSON/Phenopacket), VCF, or fusion-caller output",
            "kind": "File type", "send": "Upload and recommend", "lang": "中文", "lang_code": "zh",
            "sample": "Sample (for multi-sample genomic files)",
+           "kind_case": "Case file", "kind_vcf": "VCF (variants)",
+           "kind_fusions": "Fusion-caller output", "skip": "Skip to the content",
            "privacy": "Nothing you enter is stored or sent anywhere; the page answers and forgets."},
     "zh": {"title": "alknav — ALK阳性非小细胞肺癌后续治疗选项", "enter": "录入病例", "upload": "上传文件",
            "browse": "知识库", "drugs": "药物", "mutations": "突变", "region": "地区",
@@ -43,6 +57,9 @@ _WORDS = {
            "ici": "既往使用免疫检查点抑制剂", "pattern": "进展模式", "submit": "获取推荐",
            "file": "病例文件（YAML/JSON/Phenopacket）、VCF 或融合检测结果", "kind": "文件类型",
            "send": "上传并推荐", "lang": "English", "lang_code": "en", "sample": "样本（多样本基因组文件）",
+           "kind_case": "病例文件", "kind_vcf": "VCF（变异）",
+           "kind_fusions": "融合检测结果",
+           "skip": "跳到正文",
            "privacy": "录入内容不会被保存或发送到任何地方；页面仅作答后即丢弃。"},
 }
 
@@ -92,24 +109,25 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
 
 
-def case_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The form's fields as a contract case (validated by the same case model as files)."""
-    history = [{"regimen": [d.strip() for d in line.split("+") if d.strip()], "stopped_for": "progression"}
-               for line in _lines(form.get("history", ""))]
-    status = form.get("status") or "progression"
-    current: dict[str, Any] = {"status": status, "alterations": _lines(form.get("alterations", "")),
-                               "cns": {"brain_metastases": form.get("brain") == "yes"}}
-    if form.get("pattern"):
-        current["progression_pattern"] = form["pattern"]
-    alk: dict[str, Any] = {"fusion": form.get("fusion", "").strip()}
-    if form.get("variant", "").strip():
-        alk["variant"] = form["variant"].strip()
-    return {
-        "case_format": 1, "id": "web-form", "patient": {"region": form.get("region") or "US"},
-        "diagnosis": {"alk": alk}, "history": history, "current": current,
-        "comorbidities": [c.strip() for c in form.get("comorbidities", "").split(",") if c.strip()],
-        "prior_immune_checkpoint_inhibitor": form.get("ici") == "yes",
-    }
+def regimens_from_text(text: str) -> list[dict[str, Any]]:
+    """Prior regimens written one per line (the upload form), each stopped for progression."""
+    return [{"regimen": [d.strip() for d in line.split("+") if d.strip()], "stopped_for": "progression"}
+            for line in _lines(text)]
+
+
+def _form_page(kb: KnowledgeBase, lang: str, token: str, form: FormInput | None = None,
+               errors: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    """The home page with its two forms; after a refusal, drawn again with what was typed and every
+    field in error named in words."""
+    values = dict(form.values) if form else {"fusion": "EML4-ALK", "status": "progression"}
+    values.setdefault("region", default_region(lang))
+    errors = errors or {}
+    labels = LABELS[lang]
+    summary = [(name, labels["field_error"].format(label=field_label(name, lang), message=message))
+               for name, message in errors.items()]
+    return _page(lang, "home.html.j2", status=status, csrf=token, regions=_REGIONS, kinds=("case", "vcf", "fusions"),
+                 v=values, chosen=set(form.comorbidities) if form else set(), errors=errors, summary=summary,
+                 choices=choices(kb, lang), L=labels, lines=range(LINES), row_choice=row_choice)
 
 
 def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTMLResponse:
@@ -139,9 +157,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
         token = request.cookies.get(CSRF_COOKIE)
         if not csrf.signed(token):
             token = csrf.issue()
-        response = _page(lang, "home.html.j2", csrf=token, regions=_REGIONS,
-                         statuses=("progression", "treatment_naive", "toxicity"),
-                         patterns=("", "systemic", "cns_only", "oligoprogression"), kinds=("case", "vcf", "fusions"))
+        response = _form_page(kb, lang, str(token))
         response.set_cookie(CSRF_COOKIE, str(token), httponly=True, samesite="strict", path="/")
         return response
 
@@ -153,16 +169,26 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
 
     @router.post("/web/recommend", response_class=HTMLResponse)
     async def web_recommend(request: Request, lang: str = "en") -> HTMLResponse:
+        from alknav.errors import CaseError
         from alknav.inputs.case_reader import parse_case_data
 
         lang = web_lang(lang)
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        if (denied := refused(request, form.get(CSRF_FIELD), lang)) is not None:
+        form = FormInput.from_items((await request.form()).multi_items())
+        if (denied := refused(request, form.values.get(CSRF_FIELD), lang)) is not None:
             return denied
+        token = str(request.cookies.get(CSRF_COOKIE))
 
         def work() -> HTMLResponse:  # CPU-bound: runs in a worker thread, not on the event loop
+            case: dict[str, Any] = {}
+            rows: list[int] = []
             try:
-                return _report(parse_case_data(case_from_form(form), "form"), kb, lang, None)
+                case, rows = read_form(form, kb, lang)
+                return _report(parse_case_data(case, "form"), kb, lang, None)
+            except FormErrors as exc:
+                return _form_page(kb, lang, token, form, exc.errors, 400)
+            except CaseError as exc:
+                name = form_field(exc.field, rows, case) or "fusion"
+                return _form_page(kb, lang, token, form, {name: exc.message}, 400)
             except AlknavError as exc:
                 return _error(lang, str(exc))
 
@@ -258,7 +284,7 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
         raise CaseError("file", f"{filename}: no sample with a readable alteration")
     item = cases[sample] if sample and sample in cases else next(iter(cases.values()))
     item.case["patient"]["region"] = region
-    regimens = case_from_form({"history": history})["history"]
+    regimens = regimens_from_text(history)
     item.case["history"] = regimens
     item.case["current"]["status"] = "progression" if regimens else "treatment_naive"
     return parse_case_data(item.case, filename)

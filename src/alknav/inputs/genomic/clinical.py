@@ -35,7 +35,8 @@ COLUMNS = {
     "ONCOTREE_CODE": "informational (e.g. LUAD)",
 }
 _YES = {"yes", "y", "true", "1"}
-_NO = {"no", "n", "false", "0", ""}
+_NO = {"no", "n", "false", "0"}
+_UNKNOWN = {"", "unknown", "na", "n/a", "nan", ".", "-", "not known"}
 
 
 @dataclass
@@ -48,13 +49,17 @@ class ClinicalRow:
     def get(self, column: str) -> str:
         return self.values.get(column, "").strip()
 
-    def flag(self, column: str, file: str) -> bool:
+    def flag(self, column: str, file: str) -> bool | None:
+        """yes -> True, no -> False, blank or unknown -> None (left out of the case: unknown is not no)."""
         value = self.get(column).lower()
         if value in _YES:
             return True
         if value in _NO:
             return False
-        raise InputFileError(file, self.line, f"{column} must be yes or no, not '{self.get(column)}'")
+        if value in _UNKNOWN:
+            return None
+        raise InputFileError(file, self.line, f"{column} must be yes, no or blank (unknown), not "
+                                              f"'{self.get(column)}'")
 
     def case_fields(self, file: str) -> dict[str, Any]:
         """The parts of a contract case this row supplies."""
@@ -83,20 +88,24 @@ class ClinicalRow:
         if self.get("ALK_VARIANT"):
             diagnosis["alk"]["variant"] = self.get("ALK_VARIANT")
         current: dict[str, Any] = {
-            "status": self.get("STATUS") or ("progression" if history else "treatment_naive"),
-            "cns": {"brain_metastases": self.flag("BRAIN_METASTASES", file)},
-        }
+            "status": self.get("STATUS") or ("progression" if history else "treatment_naive")}
+        brain = self.flag("BRAIN_METASTASES", file)
+        if brain is not None:
+            current["cns"] = {"brain_metastases": brain}
         if self.get("PROGRESSION_PATTERN"):
             current["progression_pattern"] = self.get("PROGRESSION_PATTERN")
         if self.get("CURRENT_HISTOLOGY"):
             current["histology"] = self.get("CURRENT_HISTOLOGY")
         if self.get("BIOPSY_SAMPLE"):
             current["biopsy"] = {"sample": self.get("BIOPSY_SAMPLE")}
-        return {
-            "patient": patient, "diagnosis": diagnosis, "history": history, "current": current,
-            "comorbidities": [c.strip() for c in self.get("COMORBIDITIES").split(";") if c.strip()],
-            "prior_immune_checkpoint_inhibitor": self.flag("PRIOR_ICI", file),
-        }
+        fields: dict[str, Any] = {"patient": patient, "diagnosis": diagnosis, "history": history, "current": current}
+        comorbidities = [c.strip() for c in self.get("COMORBIDITIES").split(";") if c.strip()]
+        if comorbidities:
+            fields["comorbidities"] = comorbidities
+        prior_ici = self.flag("PRIOR_ICI", file)
+        if prior_ici is not None:
+            fields["prior_immune_checkpoint_inhibitor"] = prior_ici
+        return fields
 
 
 MAX_CELL = 2_000
