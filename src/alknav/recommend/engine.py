@@ -9,6 +9,8 @@ Every step is recorded in the trace, with the references of the rule that fired.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -103,6 +105,13 @@ def _resistant_combinations_below_chemotherapy(kb: KnowledgeBase, kept: list[_Sc
             out.remove(item)
             out.insert(out.index(alone) + 1, item)
     return out
+
+
+def _test_key(english: str) -> str:
+    """One test suggested by a rule, the work-up and a label is listed once: 'lipid panel', 'lipid
+    panel (cholesterol, triglycerides)' and 'lipid panel (serum cholesterol and triglycerides)' are
+    the same order; the first to suggest it keeps its wording and reason."""
+    return " ".join(re.sub(r"\([^)]*\)", " ", english.lower()).split())
 
 
 def _workup_tests(kb: KnowledgeBase, facts: CaseFacts, options: list[r.Option]) -> list[tuple[str, r.SuggestedTest]]:
@@ -203,7 +212,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
         test = rule.then.test
         if test is None:
             return
-        tests.setdefault(test.test.en, r.SuggestedTest(
+        tests.setdefault(_test_key(test.test.en), r.SuggestedTest(
             test=msg(f"rule.test:{rule.id}"), why=msg(f"rule.why:{rule.id}", **_fill_args(test.why, facts)),
             citations=_cites(kb, rule.refs)))
 
@@ -275,7 +284,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
     kept = _trials_below_covering_option(kb, facts, _resistant_combinations_below_chemotherapy(kb, kept))
     options = [_option(kb, facts, x, rank) for rank, x in enumerate(kept, start=1)]
     for key, suggested in _workup_tests(kb, facts, options):
-        tests.setdefault(key, suggested)
+        tests.setdefault(_test_key(key), suggested)
     for above, option in pairwise(options):  # equal footing is shown, not hidden
         option.tied = (option.score, option.evidence.level) == (above.score, above.evidence.level)
     return r.Result(
