@@ -10,7 +10,6 @@ Every step is recorded in the trace, with the references of the rule that fired.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from itertools import pairwise
 
