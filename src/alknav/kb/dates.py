@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from alknav.errors import AlknavError, Issue
-from alknav.kb.files import Loc, format_loc, walk
+from alknav.kb.files import Loc, format_loc, item_label, walk
 
 if TYPE_CHECKING:
     from alknav.kb.knowledge_base import KnowledgeBase, RawFile
@@ -50,18 +50,7 @@ def _day(text: Any) -> date | None:
 
 
 def _label(data: Any, loc: Loc) -> str:
-    node, label = data, ""
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict):
-            for key in ("id", "drug", "interaction_class", "toxicity", "ref"):
-                if isinstance(node.get(key), str):
-                    label = str(node[key])
-                    break
-    return label
+    return item_label(data, loc, ("id", "drug", "interaction_class", "toxicity", "ref"))
 
 
 def fact_dates(kb: KnowledgeBase) -> list[FactDate]:

@@ -91,3 +91,16 @@ def walk(data: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, Any]]:
     elif isinstance(data, list):
         for index, item in enumerate(data):
             yield from walk(item, (*loc, index))
+
+
+def item_label(data: Any, loc: Loc, keys: tuple[str, ...] = ("id",)) -> str:
+    """The name of the innermost list item on the way to `loc`: its first string value among `keys`."""
+    node, label = data, ""
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            label = next((str(node[k]) for k in keys if isinstance(node.get(k), str)), label)
+    return label

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from alknav.errors import Issue, KnowledgeError
 from alknav.kb import schema as s
 from alknav.kb.checks import cross_check
-from alknav.kb.files import LineFinder, Loc, read_yaml
+from alknav.kb.files import LineFinder, Loc, item_label, read_yaml
 from alknav.kb.knowledge_base import KnowledgeBase as KnowledgeBase
 from alknav.kb.knowledge_base import RawFile as RawFile
 
@@ -71,15 +71,8 @@ def _validate(raw: RawFile, model: type[M], issues: list[Issue]) -> M | None:
 
 def _entity_label(data: Any, loc: Loc) -> str:
     """' (in lorlatinib)' when the location sits inside a list item that has an id."""
-    node, label = data, ""
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and isinstance(node.get("id"), str):
-            label = f" (in {node['id']})"
-    return label
+    label = item_label(data, loc)
+    return f" (in {label})" if label else ""
 
 
 def _read_all(root: Path, issues: list[Issue]) -> tuple[s.Manifest | None, dict[str, list[tuple[RawFile, Any]]]]:

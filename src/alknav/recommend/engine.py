@@ -46,15 +46,23 @@ class _Scored:
 # 0 an option with clinical evidence; 1 evidence only preclinical or weaker (it may not outrank
 # clinical evidence); 2 a drug the tumour progressed on, with no curated call that the tumour's
 # mutations re-sensitise it (it is shown, never first).
+def _failed_drug(facts: CaseFacts, cand: Candidate) -> bool:
+    return cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)
+
+
+def _failed_regimen(facts: CaseFacts, cand: Candidate) -> bool:
+    """The same regimen the tumour progressed on (e.g. carboplatin-pemetrexed with lorlatinib); local
+    therapy while continuing a drug is a different plan, and TKIs alone are judged as failed drugs."""
+    key = regimen_key(cand.drugs)
+    return bool(key) and cand.category not in ("alk_tki", "local_therapy") and any(
+        key <= f for f in facts.failed_regimens)
+
+
 def _tier(kb: KnowledgeBase, facts: CaseFacts, item: _Scored) -> int:
     cand = item.cand
-    failed = cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)
-    if failed and not (cand.calls and all(c.resensitises for c in cand.calls)):
+    if _failed_drug(facts, cand) and not (cand.calls and all(c.resensitises for c in cand.calls)):
         return 2
-    # The same regimen the tumour progressed on (e.g. carboplatin-pemetrexed with lorlatinib) is not
-    # offered again first; local therapy while continuing a drug is a different plan, so it is kept.
-    key = regimen_key(cand.drugs)
-    if key and cand.category not in ("alk_tki", "local_therapy") and any(key <= f for f in facts.failed_regimens):
+    if _failed_regimen(facts, cand):  # not offered again first
         return 2
     # A TKI called resistant to a clone found (alone, or continued around local therapy) sinks with the
     # failed drugs, whatever rules lifted it (e.g. CNS activity): other options' penalties, such as
@@ -362,9 +370,7 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int) -> r.
     efficacy = expected_efficacy(kb, cand, facts)
     citations += [e.citation for e in efficacy if e.citation and e.citation not in citations]
     concern = ""
-    key = regimen_key(cand.drugs)
-    if (cand.category in ("alk_tki", "clinical_trial") and any(d in facts.failed_drugs for d in cand.drugs)) or (
-            key and cand.category not in ("alk_tki", "local_therapy") and any(key <= f for f in facts.failed_regimens)):
+    if _failed_drug(facts, cand) or _failed_regimen(facts, cand):
         concern = "failed_before"
     elif any(c.call == "resistant" for c in cand.calls):
         concern = "resistant_clone"
