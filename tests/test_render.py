@@ -199,3 +199,12 @@ def test_engine_does_not_import_outputs() -> None:
     engine = [m for m in graph if m.startswith(("alknav.recommend", "alknav.interpret"))]
     assert engine and all(not d.startswith(("alknav.outputs", "alknav.service", "alknav.cli"))
                           for m in engine for d in graph[m])
+
+
+def test_stage_groups_read_common_spellings_and_refuse_guesses() -> None:
+    from alknav.recommend.rules import stage_group
+
+    assert [stage_group(x) for x in ("IA3", "Stage IIB", "iiia", "stage 3a", "IVB", "4")] == [
+        "early", "early", "locally_advanced", "locally_advanced", "metastatic", "metastatic"]
+    # a TNM string or free text is not a stage group: no stage-specific warning may follow from it
+    assert [stage_group(x) for x in ("T2N1M0", "limited", "", None, "IIIZ")] == [None] * 5

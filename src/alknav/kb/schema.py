@@ -670,6 +670,10 @@ class Predicate(Strict):
     prior_ici: bool | None = None
     cns: bool | None = None
     leptomeningeal: bool | None = None
+    cns_symptomatic: bool | None = Field(default=None, description="current.cns.symptomatic")
+    stage_group_in: list[str] | None = Field(
+        default=None, description="early (stage I-II) | locally_advanced (III) | metastatic (IV), read from "
+                                  "diagnosis.stage; a missing or unreadable stage matches nothing")
     transformed: bool | None = Field(default=None, description="a re-biopsy shows a new histology")
     prior_toxicity_any: list[str] | None = Field(default=None, description="words in history[].toxicity")
     pattern_in: list[str] | None = None

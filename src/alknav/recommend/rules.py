@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -72,6 +73,20 @@ def _none_known_to_cover(facts: CaseFacts, kb: KnowledgeBase) -> bool:
                    for d in kb.drugs.values() if d.drug_class is s.DrugClass.alk_tki and not d.investigational)
 
 
+_STAGE = re.compile(r"^(?:STAGE\s*)?(IV|III|II|I|4|3|2|1)(?:[ABC]\d?)?$")
+_STAGE_GROUP = {"I": "early", "1": "early", "II": "early", "2": "early", "III": "locally_advanced",
+                "3": "locally_advanced", "IV": "metastatic", "4": "metastatic"}
+
+
+def stage_group(stage: str | None) -> str | None:
+    """'IIIA', 'stage 3a', 'IVB' -> early | locally_advanced | metastatic; None when absent or unreadable
+    (an unreadable stage must not switch on a stage-specific warning)."""
+    if not stage:
+        return None
+    m = _STAGE.match(re.sub(r"\s+", " ", stage.strip().upper()).replace("STAGE ", "STAGE"))
+    return _STAGE_GROUP[m.group(1)] if m else None
+
+
 CASE_TESTS: dict[str, CaseTest] = {
     "status_in": lambda v, f, kb: f.case.current.status.value in v,
     "line": lambda v, f, kb: f.line == v,
@@ -82,6 +97,8 @@ CASE_TESTS: dict[str, CaseTest] = {
         kb.drugs[d].drug_class is s.DrugClass.immune_checkpoint_inhibitor for d in f.prior_drugs)) == v,
     "cns": lambda v, f, kb: f.cns == v,
     "leptomeningeal": lambda v, f, kb: f.case.current.cns.leptomeningeal == v,
+    "cns_symptomatic": lambda v, f, kb: f.case.current.cns.symptomatic == v,
+    "stage_group_in": lambda v, f, kb: stage_group(f.case.diagnosis.stage) in v,
     "transformed": lambda v, f, kb: (f.histology_now is not None) == v,
     "prior_toxicity_any": lambda v, f, kb: any(
         word in (entry.toxicity or "").lower() for entry in f.case.history for word in v),
