@@ -121,6 +121,17 @@ class CaseFacts:
         return next((t for t in self.toxicities if t.entry == last), None)
 
     @property
+    def last_tki_completed(self) -> bool:
+        """The last ALK TKI was given to completion (e.g. 2 years of adjuvant alectinib), not stopped for
+        progression: the tumour has not been shown to resist it, and it is not 'continued'."""
+        if self.current_tki is None:
+            return False
+        for entry, ids in zip(reversed(self.case.history), reversed(self.regimens), strict=True):
+            if self.current_tki in ids:
+                return entry.stopped_for is not None and entry.stopped_for.value == "completed"
+        return False
+
+    @property
     def line(self) -> str:
         return "first" if not self.prior_tkis else "later"
 

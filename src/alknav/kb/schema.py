@@ -666,6 +666,8 @@ class Predicate(Strict):
     line: str | None = Field(default=None, pattern=r"^(first|later)$")
     last_tki_in: list[DrugId] | None = None
     last_tki_generation_in: list[int] | None = None
+    last_tki_completed: bool | None = Field(default=None, description="the last ALK TKI was stopped_for: completed "
+                                                                      "(e.g. adjuvant), not for progression")
     prior_drug_any: list[DrugId] | None = None
     prior_ici: bool | None = None
     cns: bool | None = None

@@ -70,7 +70,7 @@ def build_candidates(kb: KnowledgeBase, facts: CaseFacts, offered: set[str]) -> 
             continue
         drugs, tki = list(reg.drugs), None
         if reg.template is s.Template.plus_current_tki:
-            if facts.current_tki is None:
+            if facts.current_tki is None or facts.last_tki_completed:  # nothing is being taken to continue
                 continue
             tki = facts.current_tki
         elif reg.template is s.Template.plus_best_tki:

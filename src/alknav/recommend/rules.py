@@ -91,6 +91,7 @@ CASE_TESTS: dict[str, CaseTest] = {
     "status_in": lambda v, f, kb: f.case.current.status.value in v,
     "line": lambda v, f, kb: f.line == v,
     "last_tki_in": lambda v, f, kb: f.current_tki in v,
+    "last_tki_completed": lambda v, f, kb: f.last_tki_completed == v,
     "last_tki_generation_in": lambda v, f, kb: f.current_tki is not None and kb.drugs[f.current_tki].generation in v,
     "prior_drug_any": lambda v, f, kb: bool(set(v) & set(f.prior_drugs)),
     "prior_ici": lambda v, f, kb: (f.case.prior_immune_checkpoint_inhibitor or any(
