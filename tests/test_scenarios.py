@@ -62,6 +62,9 @@ def check(result: Result, expect: dict[str, Any]) -> list[str]:
     for code in expect.get("warnings", []):
         if code not in codes:
             problems.append(f"missing warning {code} (have {sorted(codes)})")
+    for code in expect.get("no_warnings", []):
+        if code in codes:
+            problems.append(f"warning {code} must not be given here")
     tests = " | ".join(t.test.lower() for t in result.suggested_tests)
     for word in expect.get("tests_mention", []):
         if word.lower() not in tests:
@@ -105,6 +108,7 @@ def test_check_can_fail(kb: KnowledgeBase) -> None:
     assert check(result, {"excludes": [result.options[0].drugs]})
     assert check(result, {"never_first": [result.options[0].drugs]})
     assert check(result, {"top_monitoring_mention": ["no such monitoring word"]})
+    assert check(result, {"no_warnings": [result.warnings[0].code]})
 
 
 def test_every_rule_is_exercised_by_a_scenario(kb: KnowledgeBase) -> None:

@@ -29,13 +29,16 @@ def _approved_in_region(kb: KnowledgeBase, drug_id: str, region: str) -> str:
     return "unknown"
 
 
-def _first_tki_months(facts: CaseFacts, limit: float) -> bool:
+def _first_tki_months(facts: CaseFacts, kb: KnowledgeBase, limit: float) -> bool:
     """The first ALK TKI had progression as best response, or ended in progression within `limit` months."""
+    pd_limit = kb.limit(s.LimitId.best_response_pd_max_months)
     for entry, ids in zip(facts.case.history, facts.regimens, strict=True):
         if not set(ids) & set(facts.prior_tkis):
             continue
         if entry.best_response is not None and entry.best_response.value == "PD":
-            return True
+            # PD "best response" over years on the drug contradicts itself (flagged as response_inconsistent);
+            # it is not evidence that the TKI never worked
+            return entry.months is None or entry.months <= pd_limit
         stopped = entry.stopped_for.value if entry.stopped_for else None
         return stopped == "progression" and entry.months is not None and entry.months <= limit
     return False
@@ -117,7 +120,7 @@ CASE_TESTS: dict[str, CaseTest] = {
     {x.lower() for x in v},
     "variant_label_mismatch": lambda v, f, kb: (f.variant_mismatch is not None) == v,
     "ecog_at_least": lambda v, f, kb: f.case.patient.ecog is not None and f.case.patient.ecog >= v,
-    "first_tki_progressed_within_months": lambda v, f, kb: _first_tki_months(f, float(v)),
+    "first_tki_progressed_within_months": lambda v, f, kb: _first_tki_months(f, kb, float(v)),
     "biopsy_sample_in": lambda v, f, kb: f.case.current.biopsy is not None and f.case.current.biopsy.sample in v,
     "region_in": lambda v, f, kb: f.region in v,
     "no_approved_tki_covers_all_clones": lambda v, f, kb: _no_tki_covers(f, kb) == v,
