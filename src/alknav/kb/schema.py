@@ -646,6 +646,9 @@ class Regimen(Cited):
 
     id: Identifier
     name: Lang
+    name_with_tki: Lang | None = Field(
+        default=None, description="the name once the template's TKI is known, with {tki} where the drug goes "
+                                  "(e.g. 'continuing {tki}'); without it the TKI is appended as ' + drug'")
     category: Category
     drugs: list[DrugId] = Field(default_factory=list)
     template: Template = Template.fixed
@@ -653,6 +656,15 @@ class Regimen(Cited):
     trials: list[Identifier] = Field(
         default_factory=list, description="cohorts for the expected-efficacy figure: 'trial' or 'trial.arm'")
     level: Identifier
+
+    @model_validator(mode="after")
+    def _tki_slot(self) -> Regimen:
+        if self.name_with_tki is not None:
+            if self.template is Template.fixed:
+                raise ValueError("name_with_tki needs a template that adds a TKI (plus_current_tki or plus_best_tki)")
+            if "{tki}" not in self.name_with_tki.en or "{tki}" not in self.name_with_tki.zh:
+                raise ValueError("name_with_tki must say where the TKI goes with {tki}, in en and zh")
+        return self
 
 
 class RegimenFile(Strict):

@@ -45,6 +45,13 @@ def _template(kb: KnowledgeBase, key: str, lang: str) -> str:
         raise MessageError(f"message '{key}' has no template in knowledge base {kb.version}") from exc
 
 
+def _regimen_with_tki(kb: KnowledgeBase, ident: str, lang: str) -> str:
+    name = kb.regimens[ident].name_with_tki
+    if name is None:
+        raise ValueError(ident)
+    return _lang(name, lang)
+
+
 def _rule_warning(kb: KnowledgeBase, p: list[str], lang: str) -> str:
     w = kb.rules[p[0]].then.warning
     assert w is not None
@@ -81,6 +88,7 @@ _TEMPLATES: dict[str, Callable[[KnowledgeBase, list[str], str], str]] = {
     "rule.why": lambda kb, p, lang: _rule_test(kb, p, lang, "why"),
     "drug": _drug,
     "regimen": lambda kb, p, lang: _lang(kb.regimens[p[0]].name, lang),
+    "regimen_tki": lambda kb, p, lang: _regimen_with_tki(kb, p[0], lang),
     "level": _level,
     "workup.test": lambda kb, p, lang: _lang(kb.workup[p[0]].test, lang),
     "workup.why": lambda kb, p, lang: _lang(kb.workup[p[0]].why, lang),

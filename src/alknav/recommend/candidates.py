@@ -80,7 +80,8 @@ def build_candidates(kb: KnowledgeBase, facts: CaseFacts, offered: set[str]) -> 
         label = msg(f"regimen:{reg.id}")
         if tki is not None:
             drugs.append(tki)
-            label = msg("t:regimen_plus", regimen=label, drug=msg(f"drug:{tki}"))
+            label = (msg(f"regimen_tki:{reg.id}", tki=msg(f"drug:{tki}")) if reg.name_with_tki is not None
+                     else msg("t:regimen_plus", regimen=label, drug=msg(f"drug:{tki}")))
         cand = Candidate(reg.id, label, drugs, reg.category.value, regimen=reg)
         out.append(_with_calls(cand, facts, tki))
     return out
