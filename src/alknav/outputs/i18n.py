@@ -112,6 +112,8 @@ _REPORT: dict[str, dict[str, str]] = {
         "tr_noted": "noted", "tr_score": "score {score}", "tr_exclude": "excludes the option",
         "tr_consider": "adds to the options: {regimens}", "tr_warning": "adds a warning", "tr_test": "suggests a test",
         "r_answer": "Recommendation", "r_recommended": "Recommended option",
+        "r_act_pdf": "Download PDF", "r_act_this_lang": "English", "r_act_edit": "Back to the form (input kept)",
+        "r_act_sections": "Sections of the report",
         "r_alternatives": "Alternatives", "r_other_options": "Other options considered",
         "r_ruled_out": "Options not advised", "r_ruled_out_note": "Drugs the tumour is resistant to or "
         "progressed on, and options the patient's data contraindicate.", "r_why_not": "Why not",
@@ -218,6 +220,8 @@ _REPORT: dict[str, dict[str, str]] = {
         "tr_noted": "已记录", "tr_score": "评分 {score}", "tr_exclude": "排除该选项",
         "tr_consider": "增加选项：{regimens}", "tr_warning": "添加警示", "tr_test": "建议检测",
         "r_answer": "推荐意见", "r_recommended": "推荐方案",
+        "r_act_pdf": "下载 PDF", "r_act_this_lang": "中文", "r_act_edit": "返回表单（保留已录入内容）",
+        "r_act_sections": "报告各部分",
         "r_alternatives": "备选方案", "r_other_options": "其他已考虑的方案",
         "r_ruled_out": "不建议的方案",
         "r_ruled_out_note": "肿瘤对其耐药或曾在其治疗中进展的药物，以及患者情况禁用的方案。",
