@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
-from alknav.errors import AlknavError
+from alknav.errors import AlknavError, CaseError
 from alknav.kb.loader import KnowledgeBase
-from alknav.outputs.i18n import t
+from alknav.outputs.i18n import case_error, t
 from alknav.service.security import CSRF_COOKIE, CSRF_FIELD, CsrfTokens, page_csp
 from alknav.service.webform import (
     LABELS,
@@ -114,6 +114,22 @@ def _error(lang: str, message: str, status: int = 400) -> HTMLResponse:
 def error_page(lang: str | None, message: str, status: int) -> HTMLResponse:
     """An error as a page, for errors raised before a web route runs (e.g. a body over the limit)."""
     return _error(web_lang(lang), message, status)
+
+
+def refusal(exc: CaseError, lang: str) -> str:
+    """A case refusal in the page's language (from its i18n key; the English the error carries when
+    it has none)."""
+    return case_error(lang, exc.key, exc.args_, exc.message)
+
+
+def _refusal_page(exc: AlknavError, lang: str) -> HTMLResponse:
+    """An uploaded file or a carried case refused: the field named in words, then why."""
+    if not isinstance(exc, CaseError):
+        return _error(lang, str(exc).replace(str(tempfile.gettempdir()), "…"))
+    name = form_field(exc.field, list(range(50)), {})
+    words = refusal(exc, lang).replace(str(tempfile.gettempdir()), "…")
+    return _error(lang, LABELS[lang]["field_error"].format(label=field_label(name, lang), message=words)
+                  if name else words)
 
 
 def _lines(text: str) -> list[str]:
@@ -210,7 +226,6 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
 
     @router.post("/web/recommend", response_class=HTMLResponse)
     async def web_recommend(request: Request, lang: str = "en") -> HTMLResponse:
-        from alknav.errors import CaseError
         from alknav.inputs.case_reader import parse_case_data
 
         lang = web_lang(lang)
@@ -229,7 +244,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
                 return _form_page(kb, lang, token, form, exc.errors, 400)
             except CaseError as exc:
                 name = form_field(exc.field, rows, case) or "fusion"
-                return _form_page(kb, lang, token, form, {name: exc.message}, 400)
+                return _form_page(kb, lang, token, form, {name: refusal(exc, lang)}, 400)
             except AlknavError as exc:
                 return _error(lang, str(exc))
 
@@ -257,7 +272,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
                 case = _case_from_upload(data, file.filename or "upload", kind, sample or None, region, history, kb)
                 return _report(case, kb, lang, region, csrf, str(csrf_field))
             except AlknavError as exc:
-                return _error(lang, str(exc).replace(str(tempfile.gettempdir()), "…"))
+                return _refusal_page(exc, lang)
 
         return await run_in_threadpool(work)
 
@@ -361,9 +376,7 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
         try:
             return parse_case_text(data.decode("utf-8-sig"), filename)
         except UnicodeDecodeError:
-            from alknav.errors import CaseError
-
-            raise CaseError("file", f"{filename}: not UTF-8 text") from None
+            raise CaseError("file", f"{filename}: not UTF-8 text", "not_utf8", {"source": filename}) from None
     from alknav.cohort.assemble import Inputs, build_cases
 
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name)[-80:] or "upload.txt"
@@ -376,9 +389,8 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
                         alk_positive=kind == "vcf")
         cases = build_cases(inputs, kb, only=sample)
     if not cases:
-        from alknav.errors import CaseError
-
-        raise CaseError("file", f"{filename}: no sample with a readable alteration")
+        raise CaseError("file", f"{filename}: no sample with a readable alteration", "no_sample",
+                        {"source": filename})
     item = cases[sample] if sample and sample in cases else next(iter(cases.values()))
     item.case["patient"]["region"] = region
     regimens = regimens_from_text(history)
