@@ -241,6 +241,19 @@ def _admin(item: r.AdminItem, kb: KnowledgeBase, lang: str) -> AdminItem:
                      citations=item.citations)
 
 
+def _efficacy(e: r.Efficacy, kb: KnowledgeBase, lang: str) -> r.Efficacy:
+    """A trial result with the trial's name, the arm and the population in ``lang`` (the knowledge base
+    holds each in Chinese beside the English: ``name_zh``, ``description_zh``, ``population_zh``)."""
+    trial = kb.trials.get(e.trial_id)
+    if lang != "zh" or trial is None:
+        return e
+    arm = next((a for a in trial.arms if e.arm in (a.description, a.id)), None)
+    population = next((x.population_zh for x in trial.results if x.population == e.population and x.population_zh),
+                      e.population)
+    return e.model_copy(update={"trial": trial.name_zh, "arm": arm.description_zh or arm.id if arm else e.arm,
+                                "population": population})
+
+
 def _option(o: r.Option, kb: KnowledgeBase, lang: str) -> Option:
     facts = [Fact(text=render_msg(f.text, kb, lang), citations=f.citations) for f in o.rationale_facts]
     end = t(lang, "sentence_end")
@@ -255,7 +268,7 @@ def _option(o: r.Option, kb: KnowledgeBase, lang: str) -> Option:
                                   detail=render_msg(o.availability.detail, kb, lang) if o.availability.detail
                                   else ""),
         score=o.score, tied=o.tied, concern=o.concern, rationale_facts=facts,
-        expected_efficacy=o.expected_efficacy, clone_calls=o.clone_calls,
+        expected_efficacy=[_efficacy(e, kb, lang) for e in o.expected_efficacy], clone_calls=o.clone_calls,
         administration=[_admin(a, kb, lang) for a in o.administration],
     )
 
