@@ -229,12 +229,14 @@ def level_words(level: str, label: str) -> str:
 
 def _admin(item: r.AdminItem, kb: KnowledgeBase, lang: str) -> AdminItem:
     text = render_msg(item.text, kb, lang)
+    # the regions a label applies to: codes in English (US, EU), names in Chinese (美国、欧盟)
+    regions = "、".join(t(lang, f"regname_{r}") for r in item.regions) if lang == "zh" else ", ".join(item.regions)
     if item.kind == "dose" and item.regions:  # no dose for this region: say where this one applies
-        text += f"（{', '.join(item.regions)}）" if lang == "zh" else f" ({', '.join(item.regions)})"
+        text += f"（{regions}）" if lang == "zh" else f" ({regions})"
     if item.kind == "monitoring" and item.schedule is not None:
         detail = render_msg(item.schedule, kb, lang)
     elif item.kind == "dose_other_region":
-        detail = ", ".join(item.regions)
+        detail = regions
     else:
         detail = item.action
     return AdminItem(drug=item.drug, kind=item.kind, text=text, detail=detail, code=item.code,
