@@ -359,3 +359,22 @@ def test_tampered_result_page_gets_an_error_in_its_language(page, base_url: str)
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert "无法读取" in page.inner_text("[role=alert]")
     assert "Traceback" not in page.content()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_axe_finds_no_violation_on_the_result_page(browser, base_url: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    script = _axe_script()
+    if script is None:
+        pytest.skip("axe-core not installed: npm install --prefix .axe axe-core (or set ALKNAV_AXE_JS)")
+    context = browser.new_context(bypass_csp=True)
+    try:
+        pg = context.new_page()
+        _demo_like(pg, base_url, lang)
+        assert pg.locator("#download-pdf").count() == 1
+        pg.add_script_tag(path=str(script))
+        result = pg.evaluate("async () => (await axe.run(document.querySelector('#actions').parentElement, "
+                             "{runOnly: ['wcag2a', 'wcag2aa']})).violations.map(v => v.id + ': ' + "
+                             "v.nodes.length + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))")
+    finally:
+        context.close()
+    assert result == [], result

@@ -78,7 +78,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "creatinine_clearance": "肌酐清除率（mL/min）", "pregnancy_weeks": "妊娠周数",
         "heart_rate": "静息心率（次/分）", "breastfeeding": "哺乳",
         "medications_legend": "合并用药与既往治疗",
-        "medications": "合并用药（逗号分隔，如 瑞舒伐他汀, 利福平）",
+        "medications": "合并用药（逗号分隔，如 瑞舒伐他汀，利福平）",
         "ici": "既往使用免疫检查点抑制剂", "notes": "备注（保留在报告中，不参与分析）",
         "unknown": "不详", "yes": "是", "no": "否", "none": "无", "unchanged": "无变化", "errors_title": "请更正：",
         "field_error": "{label}：{message}",
