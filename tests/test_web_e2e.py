@@ -281,3 +281,100 @@ def test_axe_finds_no_violation(browser, base_url: str, path: str, errors: bool)
     finally:
         context.close()
     assert result == [], result
+
+
+def _pdf_text(path: Path) -> str:
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        pdftotext = shutil.which("pdftotext")
+        if pdftotext is None:
+            pytest.skip("neither pypdf nor pdftotext to read the PDF")
+        import subprocess
+
+        return subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+
+
+def _demo_like(page, base_url: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base_url}/?lang={lang}")
+    form = page.locator("#case-form")
+    form.locator("[name=h0_regimen]").fill("alectinib")
+    form.locator("[name=h0_months]").fill("28")
+    form.locator("[name=alterations]").fill("ALK G1202R")
+    form.locator("[name=brain]").select_option("yes")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_result_page_downloads_the_pdf(page, base_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("weasyprint")
+    page.goto(f"{base_url}/?lang=en")
+    _fill_everything(page, "en")
+    page.locator("#case-form button[type=submit]").click()
+    page.wait_for_load_state()
+    heading = page.inner_text("#answer h2.head")
+    top = heading.split(":", 1)[1].strip()
+    assert top, heading
+    with page.expect_download() as download, \
+            page.expect_response(lambda r: "/web/report.pdf" in r.url) as response:
+        page.click("#download-pdf")
+    assert response.value.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    flat = "".join(_pdf_text(pdf).split())
+    assert "".join(top.split()) in flat, (top, flat[:600])
+    # the result page is still there: the download did not navigate away
+    assert page.locator("#download-pdf").count() == 1
+
+
+def test_result_page_switches_language(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    _demo_like(page, base_url, "en")
+    assert "orlatinib" in page.inner_text("#answer")
+    page.click("#switch-lang")
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "zh"
+    assert "洛拉替尼" in page.inner_text("#answer")
+    page.click("#switch-lang")
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert "orlatinib" in page.inner_text("#answer")
+    # the section links stay on the page; back to the form keeps what was entered
+    page.click("nav.sections a[href='#sources']")
+    assert page.evaluate("location.hash") == "#sources"
+    page.click("#edit-case")
+    page.wait_for_load_state()
+    assert page.input_value("[name=h0_regimen]") == "alectinib"
+    assert page.input_value("[name=alterations]") == "ALK G1202R"
+    assert page.input_value("[name=brain]") == "yes"
+
+
+def test_tampered_result_page_gets_an_error_in_its_language(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    _demo_like(page, base_url, "zh")
+    # a changed hidden field (as a hostile or broken client would send it)
+    page.evaluate("document.querySelectorAll('input[name=case]').forEach(i => i.value = '{\"diagnosis\": 1')")
+    page.click("#edit-case")
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "无法读取" in page.inner_text("[role=alert]")
+    assert "Traceback" not in page.content()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_axe_finds_no_violation_on_the_result_page(browser, base_url: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    script = _axe_script()
+    if script is None:
+        pytest.skip("axe-core not installed: npm install --prefix .axe axe-core (or set ALKNAV_AXE_JS)")
+    context = browser.new_context(bypass_csp=True)
+    try:
+        pg = context.new_page()
+        _demo_like(pg, base_url, lang)
+        assert pg.locator("#download-pdf").count() == 1
+        pg.add_script_tag(path=str(script))
+        result = pg.evaluate("async () => (await axe.run(document.querySelector('#actions').parentElement, "
+                             "{runOnly: ['wcag2a', 'wcag2aa']})).violations.map(v => v.id + ': ' + "
+                             "v.nodes.length + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))")
+    finally:
+        context.close()
+    assert result == [], result

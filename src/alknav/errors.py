@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MESSAGE_LIMIT = 500
@@ -61,9 +62,13 @@ class LookupFailed(AlknavError):
 
 
 class CaseError(AlknavError):
-    """A case that cannot be answered. ``field`` is a dotted path such as 'history[0].regimen[1]'."""
+    """A case that cannot be answered. ``field`` is a dotted path such as 'history[0].regimen[1]'.
+    ``message`` is the English sentence (CLI, API, log); ``key`` and ``args`` name the same sentence in
+    the i18n table (``alknav.outputs.i18n.case_error``), so a Chinese page can say it in Chinese."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, key: str = "", args: Mapping[str, object] | None = None) -> None:
         self.field = printable(field, 200)
         self.message = printable(message)
+        self.key = key
+        self.args_ = {k: printable(str(v), 200) for k, v in (args or {}).items()}
         super().__init__(f"{self.field}: {self.message}" if self.field else self.message)

@@ -97,12 +97,15 @@ def _check_sizes(data: Any, limit: int = MAX_TEXT) -> None:
             cap = MAX_NOTES if path == "notes" else limit
             if len(value) > cap:
                 what = f"a number of {len(value)} digits" if value.isdigit() else f"{len(value)} characters"
-                raise CaseError(path, f"{what}; at most {cap} characters are read here")
+                raise CaseError(path, f"{what}; at most {cap} characters are read here",
+                                "number_too_long" if value.isdigit() else "text_too_long",
+                                {"length": len(value), "cap": cap})
         elif isinstance(value, dict):
             for k, v in value.items():
                 name = str(k)
                 if len(name) > MAX_KEY:
-                    raise CaseError(path, f"a field name of {len(name)} characters; at most {MAX_KEY}")
+                    raise CaseError(path, f"a field name of {len(name)} characters; at most {MAX_KEY}",
+                                    "key_too_long", {"length": len(name), "cap": MAX_KEY})
                 stack.append((v, f"{path}.{name}" if path else name))
         elif isinstance(value, list):
             stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
@@ -132,7 +135,8 @@ def _report_extras(case: Case) -> None:
     extra = case.model_extra if case.model_extra is not None else {}
     unmapped = extra.get("unmapped")
     if unmapped is not None and (not isinstance(unmapped, list) or not all(isinstance(u, str) for u in unmapped)):
-        raise CaseError("unmapped", "must be a list of texts (what an input conversion could not use)")
+        raise CaseError("unmapped", "must be a list of texts (what an input conversion could not use)",
+                        "unmapped_not_list")
     names = _extra_fields(case)
     if not names:
         return
@@ -153,24 +157,49 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out
 
 
+_NUMBER_ERRORS = ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float", "finite_number")
+_RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _invalid(err: Any, shown: str) -> tuple[str, dict[str, object]]:
+    """The i18n key and values of a validation error, by its kind (the English is pydantic's own)."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "value_missing", {}
+    if kind in _NUMBER_ERRORS:
+        return "value_number", {"shown": shown}
+    if kind in ("bool_parsing", "bool_type"):
+        return "value_bool", {"shown": shown}
+    if kind in ("enum", "literal_error"):
+        return "value_choice", {"expected": ctx.get("expected", ""), "shown": shown}
+    if kind in _RANGE_ERRORS:
+        limit = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "")
+        return "value_" + kind, {"limit": limit, "shown": shown}
+    if kind in ("too_long", "string_too_long"):
+        return "value_too_long", {"limit": ctx.get("max_length", "")}
+    return "value_invalid", {"detail": err.get("msg", ""), "shown": shown}
+
+
 def parse_case_data(data: Any, source: str = "case") -> Case:
     """A parsed mapping -> Case. Errors name the field, e.g. 'patient.age: ...'."""
     if not isinstance(data, dict):
-        raise CaseError("", f"{source}: a case must be a mapping of fields (got {type(data).__name__})")
+        raise CaseError("", f"{source}: a case must be a mapping of fields (got {type(data).__name__})",
+                        "not_mapping", {"source": source, "type": type(data).__name__})
     try:
         _check_sizes(data)
     except RecursionError:
-        raise CaseError("", f"{source}: nested too deeply to be a case") from None
+        raise CaseError("", f"{source}: nested too deeply to be a case", "too_deep", {"source": source}) from None
     try:
         case = Case.model_validate(data)
     except RecursionError:
-        raise CaseError("", f"{source}: nested too deeply to be a case") from None
+        raise CaseError("", f"{source}: nested too deeply to be a case", "too_deep", {"source": source}) from None
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = _field(tuple(err["loc"]))
         value = err.get("input")
         shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) and len(repr(value)) < 60 else ""
-        raise CaseError(field, f"{err['msg']}{shown}") from None
+        raise CaseError(field, f"{err['msg']}{shown}", *_invalid(err, shown)) from None
     _report_extras(case)
     _check_consistency(case)
     return case
@@ -193,22 +222,28 @@ def load_case_text(text: str, source: str = "case") -> Any:
     """Case text (JSON, or YAML through the hardened loader that bounds aliases) -> the data it holds,
     not yet validated; CaseError (field 'file') when it cannot be read."""
     if not text.strip():
-        raise CaseError("file", f"{source}: the file is empty")
+        raise CaseError("file", f"{source}: the file is empty", "file_empty", {"source": source})
     try:
         return json.loads(text, parse_int=_json_int) if text.lstrip().startswith("{") else \
             yaml.load(text, Loader=_CaseLoader)  # libyaml's safe loader, aliases bounded
     except _Refused as exc:
-        raise CaseError("file", f"{source}: refused: {exc}") from None
+        raise CaseError("file", f"{source}: refused: {exc}", "file_refused", {"source": source, "reason": exc}) \
+            from None
     except (RecursionError, MemoryError):
-        raise CaseError("file", f"{source}: nested too deeply to be a case file") from None
+        raise CaseError("file", f"{source}: nested too deeply to be a case file", "too_deep",
+                        {"source": source}) from None
     except json.JSONDecodeError as exc:
-        raise CaseError("file", f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        raise CaseError("file", f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}", "invalid_json",
+                        {"source": source, "line": exc.lineno, "problem": exc.msg}) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CaseError("file", f"{source}: invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
+        raise CaseError("file", f"{source}: invalid YAML{line}: {getattr(exc, 'problem', exc)}", "invalid_yaml",
+                        {"source": source, "line": mark.line + 1 if mark is not None else "?",
+                         "problem": getattr(exc, "problem", exc)}) from None
     except ValueError as exc:  # e.g. a JSON number Python will not convert
-        raise CaseError("file", f"{source}: unreadable value: {exc}") from None
+        raise CaseError("file", f"{source}: unreadable value: {exc}", "unreadable_value",
+                        {"source": source, "problem": exc}) from None
 
 
 def parse_case_text(text: str, source: str = "case") -> Case:
@@ -231,23 +266,26 @@ def _check_diagnosis(case: Case) -> None:
     fusion = (alk.fusion or "").strip() if alk is not None else ""
     if fusion and _NEGATIVE_FUSION.match(fusion):
         raise CaseError("diagnosis.alk.fusion", f"'{fusion}' says the tumour is ALK-negative; alknav answers only "
-                                                "for ALK-positive NSCLC")
+                                                "for ALK-positive NSCLC", "alk_negative", {"fusion": fusion})
     positive = alk is not None and (bool(fusion) or any(t.result == "positive" for t in alk.tests))
     if not positive:
-        raise CaseError("diagnosis.alk", "no ALK rearrangement: give diagnosis.alk.fusion or a positive ALK test")
+        raise CaseError("diagnosis.alk", "no ALK rearrangement: give diagnosis.alk.fusion or a positive ALK test",
+                        "no_alk")
     assert alk is not None
     results = [t.result for t in alk.tests]
     if results and "positive" not in results and all(r in ("negative", "failed") for r in results) \
             and "negative" in results:
         raise CaseError("diagnosis.alk.tests", "every ALK test listed is negative (or failed): the tumour is not "
-                                               "shown to be ALK-positive; repeat testing (RNA NGS or IHC) first")
+                                               "shown to be ALK-positive; repeat testing (RNA NGS or IHC) first",
+                        "alk_tests_negative")
     dna = [t for t in alk.tests if t.result == "positive" and _dna_only_method(t.method)]
     others_pos = [t for t in alk.tests if t.result == "positive" and not _dna_only_method(t.method)]
     rna_or_ihc_neg = [t for t in alk.tests if t.result == "negative" and _rna_or_ihc(t.method)]
     if dna and not others_pos and rna_or_ihc_neg:
         raise CaseError("diagnosis.alk.tests", "a DNA-level ALK rearrangement with negative RNA and/or IHC testing "
                                                "makes no fusion transcript or protein: this is not ALK-positive "
-                                               "disease for treatment; confirm with RNA NGS and ALK IHC")
+                                               "disease for treatment; confirm with RNA NGS and ALK IHC",
+                        "alk_dna_only")
 
 
 def _dna_only_method(method: str) -> bool:
@@ -264,22 +302,26 @@ def _check_patient(case: Case) -> None:
     age, sex = case.patient.age, case.patient.sex
     if age is not None and age < 12:
         raise CaseError("patient.age", f"age {age} is not plausible for non-small cell lung cancer treated with "
-                                       "these drugs (their labels are for adults); check the age")
+                                       "these drugs (their labels are for adults); check the age",
+                        "age_implausible", {"age": age})
     pregnant = case.clinical.pregnancy_weeks is not None or any(
         c.strip().lower() in ("pregnancy", "pregnant") for c in case.comorbidities)
     where = "clinical.pregnancy_weeks" if case.clinical.pregnancy_weeks is not None else "comorbidities"
     if pregnant and sex is not None and sex.value == "M":
-        raise CaseError(where, "pregnancy is recorded for a male patient; check sex and pregnancy")
+        raise CaseError(where, "pregnancy is recorded for a male patient; check sex and pregnancy", "pregnancy_male")
     if pregnant and age is not None and age > 60:
-        raise CaseError(where, f"pregnancy at age {age} is not plausible; check age and pregnancy")
+        raise CaseError(where, f"pregnancy at age {age} is not plausible; check age and pregnancy", "pregnancy_age",
+                        {"age": age})
     months = [e.months for e in case.history if e.months is not None]
     for i, entry in enumerate(case.history):
         if entry.months is not None and entry.months > 360:
             raise CaseError(f"history[{i}].months", f"{entry.months:g} months (over 30 years) on one regimen is "
-                                                    "not plausible; check the duration")
+                                                    "not plausible; check the duration", "months_implausible",
+                            {"months": f"{entry.months:g}"})
     if age is not None and months and sum(months) > max(age - 12, 1) * 12:
         raise CaseError("history", f"the treatments add up to {sum(months):g} months, longer than the patient's "
-                                   f"life since childhood (age {age}); check months and age")
+                                   f"life since childhood (age {age}); check months and age", "months_lifetime",
+                        {"months": f"{sum(months):g}", "age": age})
 
 
 def _check_consistency(case: Case) -> None:
@@ -287,9 +329,11 @@ def _check_consistency(case: Case) -> None:
     _check_patient(case)
     status = case.current.status.value
     if status == "treatment_naive" and case.history:
-        raise CaseError("history", "current.status is treatment_naive but history lists prior therapy")
+        raise CaseError("history", "current.status is treatment_naive but history lists prior therapy",
+                        "naive_with_history")
     if status != "treatment_naive" and not case.history:
-        raise CaseError("current.status", f"current.status is {status} but history is empty (no prior therapy)")
+        raise CaseError("current.status", f"current.status is {status} but history is empty (no prior therapy)",
+                        "status_without_history", {"status": status})
     for i, entry in enumerate(case.history[:-1]):
         if entry.stopped_for is not None and entry.stopped_for.value == "ongoing":
-            raise CaseError(f"history[{i}].stopped_for", "only the last regimen can be ongoing")
+            raise CaseError(f"history[{i}].stopped_for", "only the last regimen can be ongoing", "ongoing_not_last")

@@ -27,7 +27,8 @@ def _parse(data: dict[str, Any], source: str) -> Any:
     try:
         return ParseDict(data, Phenopacket(), ignore_unknown_fields=False)
     except ParseError as exc:
-        raise CaseError("phenopacket", f"{source}: not a valid Phenopacket v2: {exc}") from None
+        raise CaseError("phenopacket", f"{source}: not a valid Phenopacket v2: {exc}", "phenopacket_invalid",
+                        {"source": source, "detail": exc}) from None
 
 
 def _age(iso: str) -> int | None:
@@ -56,7 +57,7 @@ def case_data_from_phenopacket(data: dict[str, Any], source: str = "phenopacket"
     if pp.HasField("subject"):
         if pp.subject.HasField("vital_status") and pp.subject.vital_status.status == 2:  # DECEASED
             raise CaseError("subject.vitalStatus", f"{source}: the subject is recorded as deceased; there is no "
-                                                   "next treatment to recommend")
+                                                   "next treatment to recommend", "deceased", {"source": source})
         sex = {1: "F", 2: "M", 3: "other"}.get(pp.subject.sex)
         if sex:
             patient["sex"] = sex
@@ -124,7 +125,8 @@ def case_data_from_phenopacket(data: dict[str, Any], source: str = "phenopacket"
     if pp.measurements:
         unmapped.append(f"{len(pp.measurements)} measurement(s)")
     if fusion is None:
-        raise CaseError("diagnosis.alk", f"{source}: the phenopacket names no ALK fusion or rearrangement")
+        raise CaseError("diagnosis.alk", f"{source}: the phenopacket names no ALK fusion or rearrangement",
+                        "phenopacket_no_alk", {"source": source})
     diagnosis["alk"] = {"fusion": fusion}
     return {
         "case_format": 1, "id": pp.id or None, "patient": patient, "diagnosis": diagnosis, "history": history,

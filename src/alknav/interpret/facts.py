@@ -153,7 +153,9 @@ def resolve_drugs(case: Case, kb: KnowledgeBase) -> list[list[str]]:
             try:
                 ids.append(find_drug(kb, name).id)
             except LookupFailed as exc:
-                raise CaseError(f"history[{i}].regimen[{j}]", str(exc)) from None
+                key = "unknown_drug_hint" if exc.suggestions else "unknown_drug"
+                raise CaseError(f"history[{i}].regimen[{j}]", str(exc), key,
+                                {"name": exc.name, "hint": ", ".join(exc.suggestions)}) from None
         out.append(ids)
     return out
 
@@ -250,12 +252,15 @@ def _check_regimens(case: Case, regimens: list[list[str]], kb: KnowledgeBase) ->
         if len(tkis) > 1:
             names = " and ".join(kb.drugs[d].inn for d in tkis)
             raise CaseError(f"history[{i}].regimen", f"{names} in one regimen: two ALK TKIs are never given "
-                                                     "together; list them as separate lines")
+                                                     "together; list them as separate lines", "two_tkis",
+                            {"names": names, "names_zh": "和".join(kb.drugs[d].name_zh for d in tkis)})
     for i, months, _soft, hard, drug in duration_limits(case, regimens, kb):
         if months > hard:
             first = kb.drugs[drug].first_approved
             raise CaseError(f"history[{i}].months", f"{months:g} months on {kb.drugs[drug].inn} is longer than the "
-                                                    f"drug has existed (first approved {first}); check the duration")
+                                                    f"drug has existed (first approved {first}); check the duration",
+                            "longer_than_drug", {"months": f"{months:g}", "drug": kb.drugs[drug].inn,
+                                                 "drug_zh": kb.drugs[drug].name_zh, "first": first})
 
 
 def build_facts(case: Case, kb: KnowledgeBase) -> CaseFacts:

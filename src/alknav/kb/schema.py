@@ -7,6 +7,7 @@ knowledge file is an error, not a silently ignored key.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -313,6 +314,7 @@ class Result(Cited):
     ci_high_text: str | None = None
     assessor: str = Field(default="NR", pattern=r"^(BIRC|IRC|investigator|NR|not_applicable)$")
     population: str = ""
+    population_zh: str = Field(default="", description="the population in Chinese; required with `population`")
     comparator_arm: str | None = None
     hazard_ratio: float | None = None
     hr_ci_low: float | None = None
@@ -326,6 +328,7 @@ class Result(Cited):
     def _has_value(self) -> Result:
         if self.value is None and not self.value_text:
             raise ValueError("a result needs value or value_text")
+        _needs_chinese(self.population, self.population_zh, "population")
         if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
             raise ValueError("ci_low is above ci_high")
         if self.value is not None and self.ci_low is not None and self.value < self.ci_low:
@@ -338,16 +341,38 @@ class Result(Cited):
         return self
 
 
+def _needs_chinese(english: str, chinese: str, name: str) -> None:
+    """Text the reports show has its Chinese beside it (`<name>_zh`, as drugs have `name_zh`): a Chinese
+    report must never fall back to English or leave the fact out."""
+    if english.strip() and not chinese.strip():
+        raise ValueError(f"{name} has no Chinese: add {name}_zh")
+    if chinese.strip() and not english.strip():
+        raise ValueError(f"{name}_zh without {name}")
+    if chinese.strip() and not _CJK.search(chinese):
+        raise ValueError(f"{name}_zh has no Chinese character")
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 class Arm(Strict):
     id: Identifier
     regimen: list[DrugId] = Field(default_factory=list)
     n: int | None = Field(default=None, ge=0)
     description: str = ""
+    description_zh: str = Field(default="", description="the description in Chinese; required with `description`")
+
+    @model_validator(mode="after")
+    def _chinese(self) -> Arm:
+        _needs_chinese(self.description, self.description_zh, "description")
+        return self
 
 
 class Trial(Strict):
     id: Identifier
     name: str
+    name_zh: str = Field(min_length=1, description="the name in Chinese as a Chinese report shows it (an acronym "
+                                                   "such as ALEX stays as it is)")
     aliases: list[str] = Field(default_factory=list)
     nct: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
     phase: str = Field(
@@ -356,11 +381,18 @@ class Trial(Strict):
     )
     setting: str = Field(description="first_line, after_crizotinib, after_2nd_gen_tki, ...")
     population: str = ""
+    population_zh: str = Field(default="", description="the population in Chinese; required with `population`")
     arms: list[Arm] = Field(min_length=1)
     results: list[Result] = Field(default_factory=list)
     safety_notes: list[str] = Field(default_factory=list)
     refs: list[RefId] = Field(min_length=1)
     checked: Checked
+
+
+    @model_validator(mode="after")
+    def _chinese(self) -> Trial:
+        _needs_chinese(self.population, self.population_zh, "population")
+        return self
 
 
 class TrialFile(Strict):

@@ -112,6 +112,8 @@ _REPORT: dict[str, dict[str, str]] = {
         "tr_noted": "noted", "tr_score": "score {score}", "tr_exclude": "excludes the option",
         "tr_consider": "adds to the options: {regimens}", "tr_warning": "adds a warning", "tr_test": "suggests a test",
         "r_answer": "Recommendation", "r_recommended": "Recommended option",
+        "r_act_pdf": "Download PDF", "r_act_this_lang": "English", "r_act_edit": "Back to the form (input kept)",
+        "r_act_sections": "Sections of the report",
         "r_alternatives": "Alternatives", "r_other_options": "Other options considered",
         "r_ruled_out": "Options not advised", "r_ruled_out_note": "Drugs the tumour is resistant to or "
         "progressed on, and options the patient's data contraindicate.", "r_why_not": "Why not",
@@ -218,6 +220,8 @@ _REPORT: dict[str, dict[str, str]] = {
         "tr_noted": "已记录", "tr_score": "评分 {score}", "tr_exclude": "排除该选项",
         "tr_consider": "增加选项：{regimens}", "tr_warning": "添加警示", "tr_test": "建议检测",
         "r_answer": "推荐意见", "r_recommended": "推荐方案",
+        "r_act_pdf": "下载 PDF", "r_act_this_lang": "中文", "r_act_edit": "返回表单（保留已录入内容）",
+        "r_act_sections": "报告各部分",
         "r_alternatives": "备选方案", "r_other_options": "其他已考虑的方案",
         "r_ruled_out": "不建议的方案",
         "r_ruled_out_note": "肿瘤对其耐药或曾在其治疗中进展的药物，以及患者情况禁用的方案。",
@@ -317,3 +321,113 @@ def term(lang: str, prefix: str, value: str) -> str:
     key = f"{prefix}_{value}"
     table = _TEXT.get(lang, _TEXT["en"])
     return table.get(key, _TEXT["en"].get(key, value))
+
+
+# Refusals of a case (CaseError.key): the English repeats the sentence the error carries (CLI, API);
+# the Chinese is what a Chinese page shows. Values are filled literally ({name}).
+_CASE_ERRORS: dict[str, dict[str, str]] = {
+    "en": {
+        "not_mapping": "{source}: a case must be a mapping of fields (got {type})",
+        "too_deep": "{source}: nested too deeply to be a case",
+        "text_too_long": "{length} characters; at most {cap} characters are read here",
+        "number_too_long": "a number of {length} digits; at most {cap} characters are read here",
+        "key_too_long": "a field name of {length} characters; at most {cap}",
+        "unmapped_not_list": "must be a list of texts (what an input conversion could not use)",
+        "file_empty": "{source}: the file is empty",
+        "file_refused": "{source}: refused: {reason}",
+        "invalid_json": "{source}: invalid JSON at line {line}: {problem}",
+        "invalid_yaml": "{source}: invalid YAML at line {line}: {problem}",
+        "unreadable_value": "{source}: unreadable value: {problem}",
+        "not_utf8": "{source}: not UTF-8 text",
+        "no_sample": "{source}: no sample with a readable alteration",
+        "alk_negative": "'{fusion}' says the tumour is ALK-negative; alknav answers only for ALK-positive NSCLC",
+        "no_alk": "no ALK rearrangement: give diagnosis.alk.fusion or a positive ALK test",
+        "alk_tests_negative": "every ALK test listed is negative (or failed): the tumour is not shown to be "
+                              "ALK-positive; repeat testing (RNA NGS or IHC) first",
+        "alk_dna_only": "a DNA-level ALK rearrangement with negative RNA and/or IHC testing makes no fusion "
+                        "transcript or protein: this is not ALK-positive disease for treatment; confirm with RNA "
+                        "NGS and ALK IHC",
+        "age_implausible": "age {age} is not plausible for non-small cell lung cancer treated with these drugs "
+                           "(their labels are for adults); check the age",
+        "pregnancy_male": "pregnancy is recorded for a male patient; check sex and pregnancy",
+        "pregnancy_age": "pregnancy at age {age} is not plausible; check age and pregnancy",
+        "months_implausible": "{months} months (over 30 years) on one regimen is not plausible; check the duration",
+        "months_lifetime": "the treatments add up to {months} months, longer than the patient's life since "
+                           "childhood (age {age}); check months and age",
+        "naive_with_history": "current.status is treatment_naive but history lists prior therapy",
+        "status_without_history": "current.status is {status} but history is empty (no prior therapy)",
+        "ongoing_not_last": "only the last regimen can be ongoing",
+        "unknown_drug": "unknown drug '{name}'",
+        "unknown_drug_hint": "unknown drug '{name}'; did you mean {hint}?",
+        "two_tkis": "{names} in one regimen: two ALK TKIs are never given together; list them as separate lines",
+        "longer_than_drug": "{months} months on {drug} is longer than the drug has existed (first approved "
+                            "{first}); check the duration",
+        "phenopacket_invalid": "{source}: not a valid Phenopacket v2: {detail}",
+        "deceased": "{source}: the subject is recorded as deceased; there is no next treatment to recommend",
+        "phenopacket_no_alk": "{source}: the phenopacket names no ALK fusion or rearrangement",
+    },
+    "zh": {
+        "not_mapping": "{source}：病例须为字段映射（收到的是 {type}）",
+        "too_deep": "{source}：嵌套层级过深，不是有效的病例",
+        "text_too_long": "内容长 {length} 个字符；此处最多读取 {cap} 个字符",
+        "number_too_long": "数字长 {length} 位；此处最多读取 {cap} 个字符",
+        "key_too_long": "字段名长 {length} 个字符；最多 {cap} 个",
+        "unmapped_not_list": "须为文本列表（输入转换中无法使用的内容）",
+        "file_empty": "{source}：文件为空",
+        "file_refused": "{source}：拒绝读取：{reason}",
+        "invalid_json": "{source}：第 {line} 行 JSON 格式错误：{problem}",
+        "invalid_yaml": "{source}：第 {line} 行 YAML 格式错误：{problem}",
+        "unreadable_value": "{source}：无法读取的取值：{problem}",
+        "not_utf8": "{source}：不是 UTF-8 文本",
+        "no_sample": "{source}：没有含可读分子改变的样本",
+        "alk_negative": "“{fusion}”表示肿瘤为 ALK 阴性；alknav 仅适用于 ALK 阳性非小细胞肺癌",
+        "no_alk": "未提供 ALK 重排：请填写 ALK 融合，或给出阳性的 ALK 检测结果",
+        "alk_tests_negative": "所列 ALK 检测均为阴性（或失败）：未证实肿瘤为 ALK 阳性；请先重复检测（RNA NGS 或 IHC）",
+        "alk_dna_only": "DNA 水平检出 ALK 重排但 RNA 和/或 IHC 检测阴性，提示未产生融合转录本或蛋白：就治疗而言不属于 "
+                        "ALK 阳性疾病；请以 RNA NGS 和 ALK IHC 确认",
+        "age_implausible": "年龄 {age} 岁对使用这些药物治疗的非小细胞肺癌不合理（其说明书适用于成人）；请核对年龄",
+        "pregnancy_male": "男性患者记录了妊娠；请核对性别与妊娠信息",
+        "pregnancy_age": "{age} 岁妊娠不合理；请核对年龄与妊娠信息",
+        "months_implausible": "单一方案用药 {months} 个月（超过 30 年）不合理；请核对用药时长",
+        "months_lifetime": "各线治疗合计 {months} 个月，超过患者自童年以来的时间（年龄 {age} 岁）；"
+                           "请核对用药时长与年龄",
+        "naive_with_history": "当前状态为初治，但既往治疗中列有全身治疗",
+        "status_without_history": "当前状态为“{status}”，但未填写任何既往治疗",
+        "ongoing_not_last": "只有最后一线方案可以是“仍在用药”",
+        "unknown_drug": "知识库中没有药物“{name}”",
+        "unknown_drug_hint": "知识库中没有药物“{name}”；是否指 {hint}？",
+        "two_tkis": "同一方案中含{names_zh}：两种 ALK-TKI 从不联合使用；请分行填写",
+        "longer_than_drug": "{drug_zh}用药 {months} 个月，长于该药问世以来的时间（首次获批 {first}）；请核对用药时长",
+        "phenopacket_invalid": "{source}：不是有效的 Phenopacket v2：{detail}",
+        "deceased": "{source}：受试者记录为已故；无需推荐后续治疗",
+        "phenopacket_no_alk": "{source}：该 Phenopacket 未记载 ALK 融合或重排",
+        "value_missing": "必填",
+        "value_number": "须为数字{shown}",
+        "value_bool": "须为是或否{shown}",
+        "value_choice": "须为以下取值之一：{expected}{shown}",
+        "value_greater_than": "须大于 {limit}{shown}",
+        "value_greater_than_equal": "须大于或等于 {limit}{shown}",
+        "value_less_than": "须小于 {limit}{shown}",
+        "value_less_than_equal": "须小于或等于 {limit}{shown}",
+        "value_too_long": "条目过多；最多 {limit} 项",
+        "value_invalid": "取值无效：{detail}{shown}",
+    },
+}
+
+
+def case_error(lang: str, key: str, args: dict[str, str], fallback: str) -> str:
+    """A case refusal in ``lang``; ``fallback`` (the English the error carries) when English is asked
+    for, or the key has no entry. Values are placed literally, so a brace typed by a user stays."""
+    if lang == "en" or key not in _CASE_ERRORS.get(lang, {}):
+        return fallback
+    text = _CASE_ERRORS[lang][key]
+    values = dict(args)
+    if lang == "zh":
+        if "status" in values:
+            values["status"] = term("zh", "status", values["status"])
+        if "shown" in values:
+            values["shown"] = values["shown"].replace(" (got ", "（收到 ").removesuffix(")") + "）" \
+                if values["shown"] else ""
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text

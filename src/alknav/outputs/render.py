@@ -237,16 +237,31 @@ def level_words(level: str, label: str) -> str:
 
 def _admin(item: r.AdminItem, kb: KnowledgeBase, lang: str) -> AdminItem:
     text = render_msg(item.text, kb, lang)
+    # the regions a label applies to: codes in English (US, EU), names in Chinese (美国、欧盟)
+    regions = "、".join(t(lang, f"regname_{r}") for r in item.regions) if lang == "zh" else ", ".join(item.regions)
     if item.kind == "dose" and item.regions:  # no dose for this region: say where this one applies
-        text += f"（{', '.join(item.regions)}）" if lang == "zh" else f" ({', '.join(item.regions)})"
+        text += f"（{regions}）" if lang == "zh" else f" ({regions})"
     if item.kind == "monitoring" and item.schedule is not None:
         detail = render_msg(item.schedule, kb, lang)
     elif item.kind == "dose_other_region":
-        detail = ", ".join(item.regions)
+        detail = regions
     else:
         detail = item.action
     return AdminItem(drug=item.drug, kind=item.kind, text=text, detail=detail, code=item.code,
                      citations=item.citations)
+
+
+def _efficacy(e: r.Efficacy, kb: KnowledgeBase, lang: str) -> r.Efficacy:
+    """A trial result with the trial's name, the arm and the population in ``lang`` (the knowledge base
+    holds each in Chinese beside the English: ``name_zh``, ``description_zh``, ``population_zh``)."""
+    trial = kb.trials.get(e.trial_id)
+    if lang != "zh" or trial is None:
+        return e
+    arm = next((a for a in trial.arms if e.arm in (a.description, a.id)), None)
+    population = next((x.population_zh for x in trial.results if x.population == e.population and x.population_zh),
+                      e.population)
+    return e.model_copy(update={"trial": trial.name_zh, "arm": arm.description_zh or arm.id if arm else e.arm,
+                                "population": population})
 
 
 def _option(o: r.Option, kb: KnowledgeBase, lang: str) -> Option:
@@ -263,7 +278,7 @@ def _option(o: r.Option, kb: KnowledgeBase, lang: str) -> Option:
                                   detail=render_msg(o.availability.detail, kb, lang) if o.availability.detail
                                   else ""),
         score=o.score, tied=o.tied, concern=o.concern, rationale_facts=facts,
-        expected_efficacy=o.expected_efficacy, clone_calls=o.clone_calls,
+        expected_efficacy=[_efficacy(e, kb, lang) for e in o.expected_efficacy], clone_calls=o.clone_calls,
         administration=[_admin(a, kb, lang) for a in o.administration],
     )
 

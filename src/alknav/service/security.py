@@ -100,6 +100,14 @@ class CsrfTokens:
         nonce, mac = token.split(".")
         return hmac.compare_digest(mac, self._mac(nonce))
 
+    def seal(self, text: str) -> str:
+        """The signature of a text the server wrote into a page (the case a result page carries), so
+        that a changed or damaged copy coming back is refused before it is read."""
+        return hmac.new(self._secret, b"carried-case\0" + text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def sealed(self, text: str, mac: str | None) -> bool:
+        return bool(mac) and hmac.compare_digest(str(mac).encode("ascii", "replace"), self.seal(text).encode("ascii"))
+
     def valid(self, cookie: str | None, field: str | None) -> bool:
         if not cookie or not field:
             return False

@@ -4,6 +4,7 @@ pages call the same library functions as the CLI and the API."""
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from functools import cache
@@ -17,9 +18,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
-from alknav.errors import AlknavError
+from alknav.errors import AlknavError, CaseError
 from alknav.kb.loader import KnowledgeBase
-from alknav.outputs.i18n import t
+from alknav.outputs.i18n import case_error, t
 from alknav.service.security import CSRF_COOKIE, CSRF_FIELD, CsrfTokens, page_csp
 from alknav.service.webform import (
     LABELS,
@@ -30,6 +31,7 @@ from alknav.service.webform import (
     default_region,
     field_label,
     form_field,
+    form_from_case,
     read_form,
     row_choice,
 )
@@ -47,7 +49,12 @@ _WORDS = {
            "sample": "Sample (for multi-sample genomic files)",
            "kind_case": "Case file", "kind_vcf": "VCF (variants)",
            "kind_fusions": "Fusion-caller output", "skip": "Skip to the content",
-           "privacy": "Nothing you enter is stored or sent anywhere; the page answers and forgets."},
+           "privacy": "Nothing you enter is stored or sent anywhere; the page answers and forgets.",
+           "err_csrf": "the form has expired or was sent from another site; reload the page and send it again",
+           "err_carried": "the case this page carried could not be read back (it was changed or damaged); "
+                          "enter the case again",
+           "err_too_large": "the case this page carried is larger than {limit} bytes",
+           "err_pdf": "the PDF could not be produced: {reason}"},
     "zh": {"title": "alknav — ALK阳性非小细胞肺癌后续治疗选项", "enter": "录入病例", "upload": "上传文件",
            "browse": "知识库", "drugs": "药物", "mutations": "突变", "region": "地区",
            "fusion": "ALK融合（如 EML4-ALK）", "variant": "融合变异体（可选，如 V3）",
@@ -60,7 +67,11 @@ _WORDS = {
            "kind_case": "病例文件", "kind_vcf": "VCF（变异）",
            "kind_fusions": "融合检测结果",
            "skip": "跳到正文",
-           "privacy": "录入内容不会被保存或发送到任何地方；页面仅作答后即丢弃。"},
+           "privacy": "录入内容不会被保存或发送到任何地方；页面仅作答后即丢弃。",
+           "err_csrf": "表单已过期或来自其他网站；请重新加载页面后再次提交",
+           "err_carried": "本页携带的病例无法读取（已被更改或损坏）；请重新录入病例",
+           "err_too_large": "本页携带的病例超过 {limit} 字节",
+           "err_pdf": "无法生成 PDF：{reason}"},
 }
 
 
@@ -105,6 +116,22 @@ def error_page(lang: str | None, message: str, status: int) -> HTMLResponse:
     return _error(web_lang(lang), message, status)
 
 
+def refusal(exc: CaseError, lang: str) -> str:
+    """A case refusal in the page's language (from its i18n key; the English the error carries when
+    it has none)."""
+    return case_error(lang, exc.key, exc.args_, exc.message)
+
+
+def _refusal_page(exc: AlknavError, lang: str) -> HTMLResponse:
+    """An uploaded file or a carried case refused: the field named in words, then why."""
+    if not isinstance(exc, CaseError):
+        return _error(lang, str(exc).replace(str(tempfile.gettempdir()), "…"))
+    name = form_field(exc.field, list(range(50)), {})
+    words = refusal(exc, lang).replace(str(tempfile.gettempdir()), "…")
+    return _error(lang, LABELS[lang]["field_error"].format(label=field_label(name, lang), message=words)
+                  if name else words)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
 
@@ -130,15 +157,26 @@ def _form_page(kb: KnowledgeBase, lang: str, token: str, form: FormInput | None 
                  choices=choices(kb, lang), L=labels, lines=range(LINES), row_choice=row_choice)
 
 
-def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None) -> HTMLResponse:
-    from alknav.outputs.report.html import render_html
+def carried_case(case: Any) -> str:
+    """The case a result page carries: the canonical contract JSON of the parsed case (not the raw
+    form), which the case reader reads back exactly."""
+    return json.dumps(case.model_dump(mode="json", exclude_none=True), ensure_ascii=False, separators=(",", ":"))
+
+
+def _report(case: Any, kb: KnowledgeBase, lang: str, region: str | None, csrf: CsrfTokens | None = None,
+            token: str = "") -> HTMLResponse:
+    from alknav.outputs.report.html import PageActions, render_html
     from alknav.recommend.engine import recommend
 
     lang = web_lang(lang)
     words = _WORDS[lang]
     nav = [(words["enter"], f"/?lang={lang}"), (words["drugs"], f"/kb/drugs?lang={lang}"),
            (words["mutations"], f"/kb/mutations?lang={lang}")]
-    return _html(render_html(case, recommend(case, kb, region=region), kb, lang, nav=nav))
+    actions = None
+    if csrf is not None:
+        text = carried_case(case)
+        actions = PageActions(CSRF_FIELD, token, text, csrf.seal(text))
+    return _html(render_html(case, recommend(case, kb, region=region), kb, lang, nav=nav, actions=actions))
 
 
 def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> APIRouter:
@@ -148,8 +186,27 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
         """The CSRF check of every form POST: None when the pair matches, else the error page."""
         if csrf.valid(request.cookies.get(CSRF_COOKIE), field):
             return None
-        return _error(lang, "the form has expired or was sent from another site; reload the page and send it "
-                            "again", 403)
+        return _error(lang, _WORDS[lang]["err_csrf"], 403)
+
+    async def carried(request: Request, lang: str) -> tuple[Any, str] | HTMLResponse:
+        """The case a result page sent back (CSRF token, signature, size, then the same hardened case
+        reader as an uploaded file), and the CSRF token; or the error page in the page's language."""
+        from alknav.inputs.case_reader import load_case_text, parse_case_data
+
+        form = await request.form()
+        token, text, seal = (form.get(name) for name in (CSRF_FIELD, "case", "seal"))
+        if (denied := refused(request, token if isinstance(token, str) else None, lang)) is not None:
+            return denied
+        if not isinstance(text, str) or not isinstance(seal, str):
+            return _error(lang, _WORDS[lang]["err_carried"])
+        if len(text.encode("utf-8")) > max_upload_bytes:
+            return _error(lang, _WORDS[lang]["err_too_large"].format(limit=max_upload_bytes), 413)
+        if not csrf.sealed(text, seal):
+            return _error(lang, _WORDS[lang]["err_carried"])
+        try:
+            return parse_case_data(load_case_text(text, "result"), "result"), str(token)
+        except AlknavError:
+            return _error(lang, _WORDS[lang]["err_carried"])
 
     @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def home(request: Request, lang: str = "en") -> HTMLResponse:
@@ -169,7 +226,6 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
 
     @router.post("/web/recommend", response_class=HTMLResponse)
     async def web_recommend(request: Request, lang: str = "en") -> HTMLResponse:
-        from alknav.errors import CaseError
         from alknav.inputs.case_reader import parse_case_data
 
         lang = web_lang(lang)
@@ -183,12 +239,12 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
             rows: list[int] = []
             try:
                 case, rows = read_form(form, kb, lang)
-                return _report(parse_case_data(case, "form"), kb, lang, None)
+                return _report(parse_case_data(case, "form"), kb, lang, None, csrf, token)
             except FormErrors as exc:
                 return _form_page(kb, lang, token, form, exc.errors, 400)
             except CaseError as exc:
                 name = form_field(exc.field, rows, case) or "fusion"
-                return _form_page(kb, lang, token, form, {name: exc.message}, 400)
+                return _form_page(kb, lang, token, form, {name: refusal(exc, lang)}, 400)
             except AlknavError as exc:
                 return _error(lang, str(exc))
 
@@ -214,11 +270,67 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
         def work() -> HTMLResponse:
             try:
                 case = _case_from_upload(data, file.filename or "upload", kind, sample or None, region, history, kb)
-                return _report(case, kb, lang, region)
+                return _report(case, kb, lang, region, csrf, str(csrf_field))
             except AlknavError as exc:
-                return _error(lang, str(exc).replace(str(tempfile.gettempdir()), "…"))
+                return _refusal_page(exc, lang)
 
         return await run_in_threadpool(work)
+
+    @router.post("/web/result", response_class=HTMLResponse)
+    async def web_result(request: Request, lang: str = "en") -> HTMLResponse:
+        """The result again, in ``lang`` (the language switch of the result page)."""
+        lang = web_lang(lang)
+        got = await carried(request, lang)
+        if isinstance(got, HTMLResponse):
+            return got
+        case, token = got
+
+        def work() -> HTMLResponse:
+            try:
+                return _report(case, kb, lang, None, csrf, token)
+            except AlknavError as exc:
+                return _error(lang, str(exc))
+
+        return await run_in_threadpool(work)
+
+    @router.post("/web/report.pdf", response_model=None)
+    async def web_report_pdf(request: Request, lang: str = "en") -> Response:
+        """The same report as ``alknav report -o report.pdf``, as a download."""
+        lang = web_lang(lang)
+        got = await carried(request, lang)
+        if isinstance(got, HTMLResponse):
+            return got
+        case = got[0]
+
+        def work() -> Response:
+            from alknav.outputs.report.html import render_html
+            from alknav.outputs.report.pdf import render_pdf
+            from alknav.recommend.engine import recommend
+
+            try:
+                html = render_html(case, recommend(case, kb), kb, lang)
+                with tempfile.TemporaryDirectory(prefix="alknav-pdf-") as tmp:
+                    out = Path(tmp) / "report.pdf"
+                    render_pdf(html, out)
+                    data = out.read_bytes()
+            except AlknavError as exc:
+                return _error(lang, _WORDS[lang]["err_pdf"].format(reason=exc), 500)
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", case.id or "case")[:60]
+            return Response(data, media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="alknav-{name}-{lang}.pdf"',
+                                     "Cache-Control": "no-store"})
+
+        return await run_in_threadpool(work)
+
+    @router.post("/web/edit", response_class=HTMLResponse)
+    async def web_edit(request: Request, lang: str = "en") -> HTMLResponse:
+        """Back to the form with the case of the result page filled in."""
+        lang = web_lang(lang)
+        got = await carried(request, lang)
+        if isinstance(got, HTMLResponse):
+            return got
+        case, token = got
+        return _form_page(kb, lang, token, form_from_case(case.model_dump(mode="json", exclude_none=True), kb, lang))
 
     @router.get("/kb/drugs", response_class=HTMLResponse)
     def drugs(lang: str = "en") -> HTMLResponse:
@@ -264,9 +376,7 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
         try:
             return parse_case_text(data.decode("utf-8-sig"), filename)
         except UnicodeDecodeError:
-            from alknav.errors import CaseError
-
-            raise CaseError("file", f"{filename}: not UTF-8 text") from None
+            raise CaseError("file", f"{filename}: not UTF-8 text", "not_utf8", {"source": filename}) from None
     from alknav.cohort.assemble import Inputs, build_cases
 
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name)[-80:] or "upload.txt"
@@ -279,9 +389,8 @@ def _case_from_upload(data: bytes, filename: str, kind: str, sample: str | None,
                         alk_positive=kind == "vcf")
         cases = build_cases(inputs, kb, only=sample)
     if not cases:
-        from alknav.errors import CaseError
-
-        raise CaseError("file", f"{filename}: no sample with a readable alteration")
+        raise CaseError("file", f"{filename}: no sample with a readable alteration", "no_sample",
+                        {"source": filename})
     item = cases[sample] if sample and sample in cases else next(iter(cases.values()))
     item.case["patient"]["region"] = region
     regimens = regimens_from_text(history)

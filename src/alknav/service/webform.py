@@ -78,7 +78,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "creatinine_clearance": "肌酐清除率（mL/min）", "pregnancy_weeks": "妊娠周数",
         "heart_rate": "静息心率（次/分）", "breastfeeding": "哺乳",
         "medications_legend": "合并用药与既往治疗",
-        "medications": "合并用药（逗号分隔，如 瑞舒伐他汀, 利福平）",
+        "medications": "合并用药（逗号分隔，如 瑞舒伐他汀，利福平）",
         "ici": "既往使用免疫检查点抑制剂", "notes": "备注（保留在报告中，不参与分析）",
         "unknown": "不详", "yes": "是", "no": "否", "none": "无", "unchanged": "无变化", "errors_title": "请更正：",
         "field_error": "{label}：{message}",
@@ -395,3 +395,94 @@ def form_field(path: str, rows: Sequence[int], case: Mapping[str, Any]) -> str:
         if path == prefix or path.startswith((prefix + ".", prefix + "[")):
             return name
     return ""
+
+
+def _yes_no(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else ""
+
+
+def form_from_case(case: Mapping[str, Any], kb: KnowledgeBase, lang: str) -> FormInput:
+    """A contract case (the one a result page carries) back as form values: the way back from a
+    result to the form. Values the form cannot hold (a sixth prior line, a free-text toxicity, a test
+    method the form does not offer) are added to the notes, so nothing typed is silently dropped."""
+    offered = choices(kb, lang)
+    values: dict[str, str] = {}
+    lost: list[str] = []
+
+    def put(name: str, value: Any, path: str) -> None:
+        if value is None or value == "":
+            return
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        kind = row_choice(name)
+        if kind in offered and name not in _NUMBERS and text not in {v for v, _ in offered[kind]}:
+            lost.append(f"{path}: {text}")
+            return
+        values[name] = text
+
+    patient = case.get("patient") or {}
+    for key in ("age", "sex", "ecog", "region"):
+        put(key, patient.get(key), f"patient.{key}")
+    diagnosis = case.get("diagnosis") or {}
+    for key in ("histology", "stage"):
+        put(key, diagnosis.get(key), f"diagnosis.{key}")
+    alk = diagnosis.get("alk") or {}
+    for key in ("fusion", "variant", "method"):
+        put(key, alk.get(key), f"diagnosis.alk.{key}")
+    for i, entry in enumerate(case.get("history") or []):
+        if i >= LINES:
+            lost.append(f"history[{i}]: " + " + ".join(entry.get("regimen") or []))
+            continue
+        put(f"h{i}_regimen", " + ".join(entry.get("regimen") or []), f"history[{i}].regimen")
+        put(f"h{i}_months", entry.get("months"), f"history[{i}].months")
+        put(f"h{i}_response", entry.get("best_response"), f"history[{i}].best_response")
+        put(f"h{i}_stopped", entry.get("stopped_for"), f"history[{i}].stopped_for")
+        toxicity = str(entry.get("toxicity") or "")
+        m = re.fullmatch(r"(.+?)(?:_g([1-5]))?", toxicity)
+        if toxicity and m and m.group(1) in kb.toxicity_codes:
+            values[f"h{i}_toxicity"] = m.group(1)
+            if m.group(2):
+                values[f"h{i}_grade"] = m.group(2)
+        elif toxicity:
+            lost.append(f"history[{i}].toxicity: {toxicity}")
+    current = case.get("current") or {}
+    put("status", current.get("status"), "current.status")
+    put("pattern", current.get("progression_pattern"), "current.progression_pattern")
+    biopsy = current.get("biopsy") or {}
+    put("biopsy_sample", biopsy.get("sample"), "current.biopsy.sample")
+    put("biopsy_method", biopsy.get("method"), "current.biopsy.method")
+    put("current_histology", current.get("histology"), "current.histology")
+    lines: list[str] = []
+    for item in current.get("alterations") or []:
+        if isinstance(item, str):
+            lines.append(item)
+        elif isinstance(item, dict) and str(item.get("gene", "")).upper() == "ALK" and item.get("mutations") \
+                and "compound" not in values:
+            values["compound"] = "/".join(str(x) for x in item["mutations"])
+            put("phase", item.get("phase"), "current.alterations.phase")
+        elif isinstance(item, dict):
+            lines.append(" ".join(str(x) for x in (item.get("gene"), *(item.get("mutations") or [])) if x))
+    if lines:
+        values["alterations"] = "\n".join(lines)
+    cns = current.get("cns") or {}
+    for name, key in (("brain", "brain_metastases"), ("leptomeningeal", "leptomeningeal"),
+                      ("symptomatic", "symptomatic")):
+        put(name, _yes_no(cns.get(key)), f"current.cns.{key}")
+    known = {v for v, _ in offered["comorbidities"]}
+    comorbidities = [str(c) for c in case.get("comorbidities") or []]
+    other = [c for c in comorbidities if c not in known]
+    if other:
+        values["comorbidities_other"] = ", ".join(other)
+    clinical = case.get("clinical") or {}
+    for key in ("creatinine_clearance", "pregnancy_weeks", "heart_rate", "child_pugh"):
+        put(key, clinical.get(key), f"clinical.{key}")
+    put("breastfeeding", _yes_no(clinical.get("breastfeeding")), "clinical.breastfeeding")
+    if case.get("concomitant_medications"):
+        values["medications"] = ", ".join(str(m) for m in case["concomitant_medications"])
+    if case.get("prior_immune_checkpoint_inhibitor"):
+        values["ici"] = "yes"
+    notes = str(case.get("notes") or "")
+    if lost:
+        notes = "\n".join(x for x in (notes, *lost) if x)
+    if notes:
+        values["notes"] = notes
+    return FormInput(values=values, comorbidities=[c for c in comorbidities if c in known])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,19 @@ from alknav.outputs.render import render_result
 from alknav.outputs.report.figures import CSS_FONT_STACK, all_figures
 from alknav.outputs.report.view import Citations, build_view
 from alknav.recommend.result import Result
+
+
+@dataclass(frozen=True)
+class PageActions:
+    """What the web result page offers above the report (never in print): the same case as a PDF, in
+    the other language, or back in the form. The page carries the case itself (``case``, signed by
+    ``seal``) in small POST forms with the CSRF token: nothing is kept on the server."""
+
+    csrf_field: str
+    csrf_token: str
+    case: str
+    seal: str
+
 
 _LATIN_FIRST = "'Noto Sans', 'DejaVu Sans', 'Noto Sans CJK SC', sans-serif"
 
@@ -32,10 +46,12 @@ def _environment() -> Environment:
 
 
 def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en", *, generated: str | None = None,
-                top: int | None = None, nav: list[tuple[str, str]] | None = None) -> str:
+                top: int | None = None, nav: list[tuple[str, str]] | None = None,
+                actions: PageActions | None = None) -> str:
     """The report in ``lang``. ``generated`` is a date string printed as given (no clock is read);
     ``top`` limits the options shown (all by default); ``nav`` (label, same-site path) links are shown
-    on screen above the report (the web app's way back), never in print."""
+    on screen above the report (the web app's way back), never in print; ``actions`` adds the web
+    result page's links to the sections and its PDF, language and back-to-the-form buttons."""
     rendered = render_result(result, kb, lang)
     view = build_view(case, rendered, kb, generated=generated, top=top)
     view.figures = all_figures(case, rendered, kb)
@@ -45,6 +61,8 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en",
 
     template = _environment().get_template("report.html.j2")
     links = [(label, href) for label, href in nav or [] if href.startswith("/")]  # same site only
-    return template.render(v=view, t=tr, refs=Citations(kb, lang), nav=links,
+    other = "en" if lang == "zh" else "zh"
+    return template.render(v=view, t=tr, refs=Citations(kb, lang), nav=links, actions=actions, other_lang=other,
+                           other_t=lambda key: t(other, key),
                            font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))

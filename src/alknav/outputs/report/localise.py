@@ -1,6 +1,7 @@
-"""Report wording for curated trial results, which the knowledge base records in English only
-("not reached", the qualifier of a trial endpoint): fixed phrases go through the i18n table; free
-text that cannot be translated is left out of the Chinese report, and the report says so."""
+"""Report wording for curated trial results ("not reached", the qualifier of a trial endpoint): fixed
+phrases go through the i18n table; trial names, arms and populations have their Chinese in the
+knowledge base; the endpoint qualifier is recorded in English only, so it is left out of the Chinese
+report, and the report says so."""
 
 from __future__ import annotations
 
@@ -47,4 +48,4 @@ def efficacy_line(e: Efficacy, lang: str) -> tuple[str, bool]:
         if e.assessor not in ("", "NR", "not_applicable"):
             text += f"; assessed by {e.assessor}"
         return text, False
-    return text, bool(detail or e.population)
+    return text, bool(detail)
