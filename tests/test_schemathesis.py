@@ -118,7 +118,8 @@ def test_drawn_cases_never_answer_5xx(service: tuple[Any, str, TestClient]) -> N
     case_id = _new_case(client, key)
     answered: list[int] = []
 
-    @given(case=cases(), lang=st.sampled_from(["en", "zh"]), region=st.sampled_from(["", "CN", "US", "EU", "JP"]))
+    @given(case=cases(), lang=st.sampled_from(["en", "zh", "both"]),
+           region=st.sampled_from(["", "CN", "US", "EU", "JP"]))
     @settings(max_examples=60, **_SETTINGS)
     def run(case: dict[str, Any], lang: str, region: str) -> None:
         query = f"?lang={lang}" + (f"&region={region}" if region else "")

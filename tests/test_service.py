@@ -19,8 +19,12 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
+import alknav.service.api as api_module
 from alknav.errors import AlknavError
+from alknav.recommend.engine import recommend as real_recommend
 from alknav.service import Settings, create_app, create_key, list_keys, revoke_key
+from alknav.service.models import CaseRow, CaseVersionRow, utcnow
+from alknav.service.store import alembic_config, make_engine
 
 DATA = Path(__file__).parent / "data"
 DEMO = Path(__file__).resolve().parents[1] / "src" / "alknav" / "examples" / "demo_case.yaml"
@@ -51,6 +55,31 @@ class Service:
         finally:
             engine.dispose()
 
+    def execute(self, sql: str) -> None:
+        engine = create_engine(self.settings.url())
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql))
+        finally:
+            engine.dispose()
+
+
+def count_engine_runs(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Counts the engine runs of the API (one entry per run: the case's id)."""
+    runs: list[str | None] = []
+
+    def counting(case: Any, kb: Any, *, region: str | None = None) -> Any:
+        runs.append(case.id)
+        return real_recommend(case, kb, region=region)
+
+    monkeypatch.setattr(api_module, "recommend", counting)
+    return runs
+
+
+@pytest.fixture()
+def engine_runs(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    return count_engine_runs(monkeypatch)
+
 
 class StoreContract:
     """Store and /cases tests; a subclass provides a class-scoped ``settings`` fixture."""
@@ -61,6 +90,10 @@ class StoreContract:
         key = create_key(settings, "tester")
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield Service(settings, client, key, "tester")
+
+    @pytest.fixture()
+    def engine_runs(self, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+        return count_engine_runs(monkeypatch)  # here too, so that the PostgreSQL subclass has it
 
     def _create(self, svc: Service, **changes: Any) -> dict[str, Any]:
         response = svc.client.post("/api/v1/cases", json=demo_case(**changes), headers=svc.auth)
@@ -158,6 +191,110 @@ class StoreContract:
         assert stored.json() == direct.json()
         assert stored.json()["language"] == "zh" and stored.json()["region"] == "CN"
 
+    def test_engine_runs_once_per_stored_version(self, svc: Service, engine_runs: list[str | None]) -> None:
+        created = self._create(svc)
+        url = f"/api/v1/cases/{created['id']}/recommendation"
+        en = svc.client.get(url + "?lang=en", headers=svc.auth)
+        zh = svc.client.get(url + "?lang=zh", headers=svc.auth)
+        both = svc.client.get(url + "?lang=both", headers=svc.auth)
+        assert (en.status_code, zh.status_code, both.status_code) == (200, 200, 200)
+        assert len(engine_runs) == 1
+        assert en.json()["language"] == "en" and zh.json()["language"] == "zh"
+        assert both.json() == {"en": en.json(), "zh": zh.json()}
+        assert svc.rows(f"SELECT version, region FROM case_results WHERE case_id = '{created['id']}'") == [(1, "CN")]
+        # a new version is a new result; the first version's stays served from the store
+        assert svc.client.put(f"/api/v1/cases/{created['id']}", json=demo_case(id="rev-2"),
+                              headers=svc.auth).status_code == 200
+        v2_zh = svc.client.get(url + "?lang=zh", headers=svc.auth)
+        v2_en = svc.client.get(url + "?lang=en", headers=svc.auth)
+        assert v2_zh.status_code == 200 and v2_en.json()["case_id"] == "rev-2"
+        assert len(engine_runs) == 2
+        assert svc.client.get(url + "?version=1&lang=zh", headers=svc.auth).json() == zh.json()
+        assert len(engine_runs) == 2
+        # the case's own region asked by name is the same result; another region is another result
+        assert svc.client.get(url + "?region=CN&version=1", headers=svc.auth).json() == en.json()
+        assert len(engine_runs) == 2
+        assert svc.client.get(url + "?region=JP", headers=svc.auth).json()["region"] == "JP"
+        assert len(engine_runs) == 3
+
+    def test_stored_result_renders_like_a_fresh_one(self, svc: Service, engine_runs: list[str | None]) -> None:
+        created = self._create(svc)
+        url = f"/api/v1/cases/{created['id']}/recommendation?region=CN"
+        first = svc.client.get(url + "&lang=zh", headers=svc.auth)  # computed and stored
+        again = svc.client.get(url + "&lang=zh", headers=svc.auth)  # rendered from the stored text
+        direct = svc.client.post("/api/v1/recommend?lang=zh&region=CN", json=demo_case())
+        assert first.content == again.content == direct.content
+        assert len(engine_runs) == 2  # the stored case once, the public route once
+
+    def test_stale_or_damaged_result_is_recomputed(self, svc: Service, engine_runs: list[str | None],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        created = self._create(svc)
+        url = f"/api/v1/cases/{created['id']}/recommendation"
+        where = f"WHERE case_id = '{created['id']}'"
+        fresh = svc.client.get(url, headers=svc.auth).json()
+        kb_version, alk_version = svc.rows(f"SELECT knowledge_version, alknav_version FROM case_results {where}")[0]
+        # stored under another knowledge-base version: recomputed, and the stale row replaced
+        svc.execute(f"UPDATE case_results SET knowledge_version = 'old-kb', result = '{{}}' {where}")
+        assert svc.client.get(url, headers=svc.auth).json() == fresh
+        assert len(engine_runs) == 2
+        assert svc.rows(f"SELECT knowledge_version FROM case_results {where}") == [(kb_version,)]
+        # served by another alknav version: recomputed
+        monkeypatch.setattr(api_module, "alknav_version", alk_version + ".later")
+        assert svc.client.get(url, headers=svc.auth).json() == fresh
+        assert len(engine_runs) == 3
+        assert svc.rows(f"SELECT alknav_version FROM case_results {where}") == [(alk_version + ".later",)]
+        # damaged text under the current key: recomputed, not a 500
+        svc.execute(f"UPDATE case_results SET result = '{{\"format\": \"alknav.result/1\"' {where}")
+        assert svc.client.get(url, headers=svc.auth).json() == fresh
+        assert len(engine_runs) == 4
+        assert svc.client.get(url, headers=svc.auth).json() == fresh
+        assert len(engine_runs) == 4
+
+    def test_deleting_a_case_drops_its_stored_results(self, svc: Service) -> None:
+        created = self._create(svc)
+        assert svc.client.get(f"/api/v1/cases/{created['id']}/recommendation", headers=svc.auth).status_code == 200
+        where = f"WHERE case_id = '{created['id']}'"
+        assert len(svc.rows(f"SELECT id FROM case_results {where}")) == 1
+        assert svc.client.delete(f"/api/v1/cases/{created['id']}", headers=svc.auth).status_code == 204
+        assert svc.rows(f"SELECT id FROM case_results {where}") == []
+
+    def test_upgrade_from_0002_keeps_cases_and_stores_results(self, fresh_settings: Settings) -> None:
+        from alembic import command
+
+        engine = make_engine(fresh_settings)
+        cfg = alembic_config()
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "0002")
+            now = utcnow()
+            with engine.begin() as conn:  # a case stored before 0003
+                conn.execute(CaseRow.__table__.insert().values(
+                    id="legacy-case", label="demo-001", latest_version=1, created_at=now, updated_at=now,
+                    created_by=None, owner="legacy-team"))
+                conn.execute(CaseVersionRow.__table__.insert().values(
+                    case_id="legacy-case", version=1, payload=demo_case(), created_at=now, created_by=None))
+                assert not inspect(conn).has_table("case_results")
+        finally:
+            engine.dispose()
+        key = create_key(fresh_settings, "after-upgrade", owner="legacy-team")  # opens the store: migrates
+        with TestClient(create_app(fresh_settings), raise_server_exceptions=False) as client:
+            got = client.get("/api/v1/cases/legacy-case/recommendation?lang=both", headers={"X-API-Key": key})
+        assert got.status_code == 200, got.text
+        assert got.json()["zh"]["case_id"] == "demo-001"
+        svc = Service(fresh_settings, client, key, "after-upgrade")
+        assert svc.rows("SELECT version_num FROM alembic_version") == [("0003",)]
+        assert svc.rows("SELECT case_id, version FROM case_results") == [("legacy-case", 1)]
+        engine = make_engine(fresh_settings)
+        try:
+            with engine.begin() as conn:  # and back down: the table goes, the case stays
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0002")
+                assert not inspect(conn).has_table("case_results")
+        finally:
+            engine.dispose()
+        assert svc.rows("SELECT id FROM cases") == [("legacy-case",)]
+
     def test_key_is_stored_hashed(self, svc: Service) -> None:
         rows = svc.rows("SELECT id, name, salt, hash FROM api_keys")
         secret = svc.key.split("_", 2)[2]
@@ -232,7 +369,7 @@ class StoreContract:
 
     def test_migrations_are_idempotent(self, svc: Service) -> None:
         create_app(svc.settings)  # a second start on the same database
-        assert svc.rows("SELECT version_num FROM alembic_version") == [("0002",)]
+        assert svc.rows("SELECT version_num FROM alembic_version") == [("0003",)]
 
 
 class TestSqliteStore(StoreContract):
@@ -240,6 +377,10 @@ class TestSqliteStore(StoreContract):
     @classmethod
     def settings(cls, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         return Settings(data_dir=tmp_path_factory.mktemp("alknav-data"))
+
+    @pytest.fixture()
+    def fresh_settings(self, tmp_path: Path) -> Settings:
+        return Settings(data_dir=tmp_path / "fresh")
 
 
 # ------------------------------------------------------------------ public routes, limits, settings
@@ -269,6 +410,15 @@ def test_recommend_language_and_region(public: TestClient) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "lang"
     bad = public.post("/api/v1/recommend?region=XX", json=demo_case())
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "region"
+
+
+def test_recommend_both_languages_from_one_engine_run(public: TestClient, engine_runs: list[str | None]) -> None:
+    both = public.post("/api/v1/recommend?lang=both&region=JP", json=demo_case())
+    assert both.status_code == 200 and len(engine_runs) == 1
+    en = public.post("/api/v1/recommend?lang=en&region=JP", json=demo_case())
+    zh = public.post("/api/v1/recommend?lang=zh&region=JP", json=demo_case())
+    assert both.json() == {"en": en.json(), "zh": zh.json()}
+    assert both.json()["zh"]["language"] == "zh" and both.json()["en"]["region"] == "JP"
 
 
 def test_recommend_reads_a_phenopacket(public: TestClient) -> None:

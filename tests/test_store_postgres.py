@@ -95,6 +95,18 @@ class TestPostgresStore(StoreContract):
     def settings(cls, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         return Settings(database_url=postgres_url, data_dir=tmp_path_factory.mktemp("alknav-pg-data"))
 
+    @pytest.fixture()
+    def fresh_settings(self, postgres_url: str, tmp_path: Path) -> Settings:
+        """An empty database of its own (the migration tests start from nothing)."""
+        from sqlalchemy import create_engine, text
+
+        name = f"fresh_{tmp_path.name.lower().replace('-', '_')}"[:60]
+        engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return Settings(database_url=postgres_url.rsplit("/", 1)[0] + "/" + name, data_dir=tmp_path / "data")
+
     def test_it_is_postgres(self, settings: Settings) -> None:
         from sqlalchemy import create_engine, text
 

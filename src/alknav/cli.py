@@ -595,16 +595,19 @@ def annotate_cmd(
                      [cna] if cna else None, clinical, build, reference, min_copies)
     kb = _load(kb_dir)
     partial = output.with_name(f".{output.name}.partial")  # a failed run never replaces a good output
+    from alknav import progress
+
     try:
         extra = _clinical_columns(clinical)
-        if maf is not None:
-            from alknav.inputs.genomic.maf import annotate_maf
+        with progress.shown():  # on stderr, only for a terminal (ALKNAV_PROGRESS overrides)
+            if maf is not None:
+                from alknav.inputs.genomic.maf import annotate_maf
 
-            counts = annotate_maf(maf, partial, kb, extra=extra)
-        else:
-            from alknav.annotate.records_tsv import write_records
+                counts = annotate_maf(maf, partial, kb, extra=extra)
+            else:
+                from alknav.annotate.records_tsv import write_records
 
-            counts = write_records(inputs.records(kb), kb, partial, extra=extra)
+                counts = write_records(inputs.records(kb), kb, partial, extra=extra)
         os.replace(partial, output)
     except AlknavError as exc:
         partial.unlink(missing_ok=True)
@@ -636,8 +639,11 @@ def cohort_recommend(
 
     inputs = _inputs(maf, vcf, fusions, cna, clinical, build, reference, min_copies, alk_positive)
     kb = _load(kb_dir)
+    from alknav import progress
+
     try:
-        counts = recommend_cohort(inputs, kb, output, lang=lang, region=region)
+        with progress.shown():  # on stderr, only for a terminal (ALKNAV_PROGRESS overrides)
+            counts = recommend_cohort(inputs, kb, output, lang=lang, region=region)
     except AlknavError as exc:
         _fail(str(exc), field=getattr(exc, "field", ""))
     print(f"alknav: {counts.get('ok', 0)} sample(s) answered, {counts.get('not_alk_positive', 0)} not ALK-positive "

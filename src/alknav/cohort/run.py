@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from alknav import progress
 from alknav.cohort.assemble import Inputs, SampleCase, build_cases
 from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_reader import parse_case_data
@@ -35,6 +36,7 @@ def recommend_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, lang: 
     out_dir.mkdir(parents=True, exist_ok=True)
     cases = build_cases(inputs, kb)
     counts = Counter[str]()
+    bar = progress.task("recommending", total=len(cases), unit="samples")
     with (out_dir / "recommendations.jsonl").open("w", encoding="utf-8") as jl, \
             (out_dir / "summary.tsv").open("w", encoding="utf-8", newline="") as tsv:
         writer = csv.DictWriter(tsv, fieldnames=SUMMARY_COLUMNS, delimiter="\t", lineterminator="\n")
@@ -67,6 +69,8 @@ def recommend_cohort(inputs: Inputs, kb: KnowledgeBase, out_dir: Path, *, lang: 
                 })
             jl.write(json.dumps(line, ensure_ascii=False) + "\n")
             writer.writerow(row)
+            bar.advance(1)  # a sample costs an engine run: one update each is nothing beside it
+    bar.done()
     return dict(counts)
 
 

@@ -4,9 +4,10 @@ citations. The JSON contract (shared/contracts/case-format.md) is the rendered f
 
 from __future__ import annotations
 
+import json
 from typing import Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Out(BaseModel):
@@ -141,3 +142,37 @@ class Result(Out):
     excluded: list[Excluded] = Field(default_factory=list)
     trace: list[TraceStep] = Field(default_factory=list)
     region: str = "US"
+
+
+# ------------------------------------------------------------------ stored form
+
+RESULT_FORMAT = "alknav.result/1"
+
+
+class ResultFormatError(ValueError):
+    """A stored result that cannot be read back (another format, damaged, or a field it lacks)."""
+
+
+def dump_result(result: Result) -> str:
+    """The stable JSON form of a result: ``{"format": RESULT_FORMAT, "result": {...}}``, message keys
+    and arguments as they are. Field order follows the model and dicts keep their order, so the same
+    result always gives the same text and ``load_result`` gives back a result that renders identically
+    (keys are not sorted: rendering keeps the order of ``interpretation`` and ``alterations``)."""
+    return '{"format":' + json.dumps(RESULT_FORMAT) + ',"result":' + result.model_dump_json() + "}"
+
+
+def load_result(text: str | bytes) -> Result:
+    """``dump_result`` read back; ResultFormatError naming the field when it is not one."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ResultFormatError(f"stored result: not JSON ({type(exc).__name__}: {str(exc)[:100]})") from None
+    if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise ResultFormatError(f"stored result: format: expected {RESULT_FORMAT!r}, found {found!r}")
+    try:
+        return Result.model_validate(data.get("result"))
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in err["loc"]) or "result"
+        raise ResultFormatError(f"stored result: result.{where}: {err['msg']}") from None

@@ -19,13 +19,14 @@ from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_model import Case
 from alknav.inputs.case_reader import load_case_text, parse_case_text
 from alknav.kb.loader import KnowledgeBase
+from alknav.outputs.render import MessageError, render_result
 from alknav.outputs.render import RenderedResult as Result
-from alknav.outputs.render import render_result
+from alknav.recommend import result as neutral
 from alknav.recommend.engine import recommend
 from alknav.service.auth import KeyChecker, Principal, TooManyFailures
 from alknav.service.errors import ApiError, ErrorResponse
 from alknav.service.settings import Settings
-from alknav.service.store import CaseSummary, CaseVersion, Store
+from alknav.service.store import CaseSummary, CaseVersion, ResultKey, Store
 
 CASE_SCHEMA_REF = "#/components/schemas/CaseInput"
 _INT_MAX = 2**31 - 1
@@ -44,7 +45,9 @@ def state(request: Request) -> ServiceState:
 
 
 State = Annotated[ServiceState, Depends(state)]
-Lang = Annotated[Literal["en", "zh"], Query(description="language of the wording: en or zh")]
+Lang = Annotated[Literal["en", "zh", "both"], Query(
+    description='language of the wording: en, zh, or both ({"en": <result>, "zh": <result>}, rendered from '
+                "one engine result)")]
 RegionQ = Annotated[Literal["CN", "US", "EU", "JP"] | None,
                     Query(description="whose approvals apply; overrides the case's patient.region")]
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="a key from `alknav service key create`")
@@ -77,6 +80,13 @@ class StoredCase(BaseModel):
     created_at: datetime
     updated_at: datetime
     case: dict[str, Any]
+
+
+class BothLanguages(BaseModel):
+    """?lang=both: one engine result rendered in each language."""
+
+    en: Result
+    zh: Result
 
 
 class CaseListItem(BaseModel):
@@ -189,14 +199,43 @@ def case_of(data: dict[str, Any], text: str | None = None) -> Case:
         raise ApiError(422, "", "the case is nested too deeply") from None
 
 
-def _recommend(st: ServiceState, case: Case, lang: str, region: str | None) -> Response:
+def _engine(st: ServiceState, case: Case, region: str | None) -> neutral.Result:
     try:
-        result = render_result(recommend(case, st.kb, region=region), st.kb, lang)
+        return recommend(case, st.kb, region=region)
     except CaseError as exc:
         raise ApiError(422, exc.field, exc.message) from None
     except AlknavError as exc:
         raise ApiError(422, "", str(exc)) from None
-    return Response(result.model_dump_json(), media_type="application/json")
+
+
+def _render(st: ServiceState, result: neutral.Result, lang: str) -> str:
+    if lang == "both":
+        # one result, two renderings; the JSON is assembled so each part is the exact single-language bytes
+        return '{"en":' + _render(st, result, "en") + ',"zh":' + _render(st, result, "zh") + "}"
+    return render_result(result, st.kb, lang).model_dump_json()
+
+
+def _recommend(st: ServiceState, case: Case, lang: str, region: str | None) -> Response:
+    return Response(_render(st, _engine(st, case, region), lang), media_type="application/json")
+
+
+def _stored_recommendation(st: ServiceState, rec: CaseVersion, case: Case, lang: str,
+                           region: str | None) -> Response:
+    """The result of this case version is computed once per (knowledge-base version, region, alknav
+    version) and stored; every later request, in any language, renders the stored one. A result stored
+    under another knowledge-base or alknav version does not match the key, so it is recomputed."""
+    effective = region or case.patient.region.value  # the engine's own choice when no region is asked
+    key = ResultKey(knowledge_version=st.kb.version, region=effective, alknav_version=alknav_version)
+    text = st.store.stored_result(rec.id, rec.version, key)
+    if text is not None:
+        try:
+            return Response(_render(st, neutral.load_result(text), lang), media_type="application/json")
+        except (neutral.ResultFormatError, MessageError):
+            # damaged, or written by a knowledge base that changed without a new version: recompute
+            st.store.forget_result(rec.id, rec.version, key)
+    result = _engine(st, case, effective)
+    st.store.keep_result(rec.id, rec.version, key, neutral.dump_result(result))
+    return Response(_render(st, result, lang), media_type="application/json")
 
 
 # ------------------------------------------------------------------ routes
@@ -216,7 +255,8 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/recommend", tags=["recommend"], response_model=Result, responses=_BODY_ERR, openapi_extra=_CASE_BODY,
+@router.post("/recommend", tags=["recommend"], response_model=Result | BothLanguages, responses=_BODY_ERR,
+             openapi_extra=_CASE_BODY,
              summary="Recommend for a case sent in the body (public; nothing is stored)")
 async def recommend_body(request: Request, st: State, lang: Lang = "en", region: RegionQ = None) -> Response:
     raw = await read_body(request, st.settings.max_request_bytes)
@@ -283,14 +323,15 @@ def delete_case(case_id: str, st: State, key: KeyId) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/cases/{case_id}/recommendation", tags=["cases"], response_model=Result,
-            responses={**_AUTH_ERR, 404: _ERR, 422: _ERR}, summary="Recommend for the stored case")
+@router.get("/cases/{case_id}/recommendation", tags=["cases"], response_model=Result | BothLanguages,
+            responses={**_AUTH_ERR, 404: _ERR, 422: _ERR},
+            summary="Recommend for the stored case (computed once per version, rendered in the language asked)")
 def case_recommendation(case_id: str, st: State, key: KeyId, lang: Lang = "en", region: RegionQ = None,
                         version: VersionQ = None) -> Response:
     rec = st.store.get(case_id, key.key_id, version, action="recommend", scope=key.scope)
     if rec is None:
         raise _not_found(case_id, version)
-    return _recommend(st, case_of(rec.payload), lang, region)
+    return _stored_recommendation(st, rec, case_of(rec.payload), lang, region)
 
 
 # ------------------------------------------------------------------ knowledge (public)

@@ -3,6 +3,8 @@
 
     cases          one row per case: opaque id, the case's own id label, owner, timestamps, soft-delete mark
     case_versions  every version of a case's JSON payload; rows are only ever added
+    case_results   the engine's language-neutral result of a case version, per knowledge-base version,
+                   region and alknav version (computed once, rendered in any language)
     audit          who did what to which case, when (never the payload)
     api_keys       named keys, stored as a salted scrypt hash, each with an owner and a role
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -51,6 +53,21 @@ class CaseVersionRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class CaseResultRow(Base):
+    __tablename__ = "case_results"
+    __table_args__ = (UniqueConstraint("case_id", "version", "knowledge_version", "region", "alknav_version",
+                                       name="uq_case_results_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    knowledge_version: Mapped[str] = mapped_column(String(50))
+    region: Mapped[str] = mapped_column(String(10))
+    alknav_version: Mapped[str] = mapped_column(String(50))
+    result: Mapped[str] = mapped_column(Text)  # alknav.recommend.result.dump_result
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuditRow(Base):

@@ -18,18 +18,31 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, and_, create_engine, event, func, inspect, make_url, select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    make_url,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alknav.errors import AlknavError
-from alknav.service.models import AuditRow, CaseRow, CaseVersionRow, utcnow
+from alknav.service.models import AuditRow, CaseResultRow, CaseRow, CaseVersionRow, utcnow
 from alknav.service.settings import Settings
 
 if TYPE_CHECKING:
@@ -74,6 +87,16 @@ class CaseVersion:
     payload: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ResultKey:
+    """What a stored engine result depends on besides the case version: a result stored under another
+    knowledge-base or alknav version is stale and never served."""
+
+    knowledge_version: str
+    region: str
+    alknav_version: str
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -311,6 +334,8 @@ class Store:
                 return False
             row.deleted_at = now
             row.deleted_by = key_id
+            # stored results are a cache derived from the versions (which are kept): nothing to keep
+            session.execute(delete(CaseResultRow).where(CaseResultRow.case_id == case_id))
             self._audit(session, "delete", case_id, key_id)
             return True
 
@@ -335,3 +360,43 @@ class Store:
         with self.session() as session:
             query = select(CaseVersionRow.version).where(CaseVersionRow.case_id == case_id)
             return sorted(session.scalars(query))
+
+    # ----------------------------------------------------------------- stored results
+    # Called only after get() has checked the caller's scope and audited the access.
+
+    @retrying
+    def stored_result(self, case_id: str, version: int, key: ResultKey) -> str | None:
+        """The stored result text (dump_result) of this case version under exactly this key, or None."""
+        with self.session() as session, session.begin():
+            return session.scalar(select(CaseResultRow.result).where(
+                CaseResultRow.case_id == case_id, CaseResultRow.version == version,
+                CaseResultRow.knowledge_version == key.knowledge_version, CaseResultRow.region == key.region,
+                CaseResultRow.alknav_version == key.alknav_version))
+
+    def keep_result(self, case_id: str, version: int, key: ResultKey, result: str) -> None:
+        """Store a freshly computed result and drop the stale ones of the same case version and region
+        (other knowledge-base or alknav versions). Another request that stored the same key first
+        wins: both computed the same result from the same inputs."""
+        with suppress(IntegrityError):
+            self._keep_result(case_id, version, key, result)
+
+    @retrying
+    def _keep_result(self, case_id: str, version: int, key: ResultKey, result: str) -> None:
+        with self.session() as session, session.begin():
+            session.execute(delete(CaseResultRow).where(
+                CaseResultRow.case_id == case_id, CaseResultRow.version == version,
+                CaseResultRow.region == key.region,
+                or_(CaseResultRow.knowledge_version != key.knowledge_version,
+                    CaseResultRow.alknav_version != key.alknav_version)))
+            session.add(CaseResultRow(case_id=case_id, version=version, knowledge_version=key.knowledge_version,
+                                      region=key.region, alknav_version=key.alknav_version, result=result,
+                                      created_at=utcnow()))
+
+    @retrying
+    def forget_result(self, case_id: str, version: int, key: ResultKey) -> None:
+        """Drop a stored result that could not be read or rendered, so that it is computed again."""
+        with self.session() as session, session.begin():
+            session.execute(delete(CaseResultRow).where(
+                CaseResultRow.case_id == case_id, CaseResultRow.version == version,
+                CaseResultRow.knowledge_version == key.knowledge_version, CaseResultRow.region == key.region,
+                CaseResultRow.alknav_version == key.alknav_version))

@@ -13,9 +13,11 @@ import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from alknav import progress
 from alknav.annotate.columns import COLUMNS, annotate_alteration, empty_row
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
 from alknav.kb.loader import KnowledgeBase
@@ -126,8 +128,9 @@ class _BatchAnnotator:
     found with a native `is_in`; only those few reach Python, and each distinct key is annotated
     once (cached). Other rows get null, which the writer turns into one constant string."""
 
-    def __init__(self, kb: KnowledgeBase, outside_reason: str) -> None:
+    def __init__(self, kb: KnowledgeBase, outside_reason: str, bar: progress.Task | None = None) -> None:
         self.kb = kb
+        self.bar = bar or progress.Task()
         genes = relevant_genes(kb)
         # spellings matched without upper-casing every row (symbols are upper case in MAFs; be lenient)
         self.genes = sorted({g for gene in genes for g in (gene, gene.lower(), gene.capitalize())})
@@ -144,6 +147,7 @@ class _BatchAnnotator:
 
     def __call__(self, batch: pl.Series) -> pl.Series:
         """Annotations for relevant rows; null elsewhere (the writer prints `outside` for nulls)."""
+        self.bar.advance(len(batch))  # once per polars batch (thousands of rows), not per row
         frame = batch.struct.unnest()
         if "NCBI_Build" in frame.columns:
             self.builds.update(b for b in frame["NCBI_Build"].unique().to_list() if b not in (None, "", "NA"))
@@ -174,7 +178,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     fields = [c for c in (cols["gene"], cols["protein"], cols["class"]) if c]
     if "NCBI_Build" in columns:
         fields.append("NCBI_Build")
-    annotator = _BatchAnnotator(kb, "gene outside alknav scope")
+    annotator = _BatchAnnotator(kb, "gene outside alknav scope", progress.task(f"{path.name}: reading", unit="rows"))
     wanted = [pl.struct(fields).map_batches(annotator, return_dtype=pl.String, is_elementwise=True).alias("a")]
     names: list[str] = []
     if extra and cols["sample"]:  # per-sample clinical columns, tab-joined into one string per sample
@@ -186,6 +190,7 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
         annotations = lf.select(wanted).collect(optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:
         raise _explain(path, skipped, exc) from None
+    annotator.bar.done()
     _one_build(path, annotator.builds)
     lines = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source.getvalue()),  # own cursor
                         separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
@@ -204,18 +209,27 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     header = "\t".join([*columns, *COLUMNS, *names])
     with out.open("w", encoding="utf-8") as fh:
         fh.write(header + "\n")
+    bar = progress.task(f"{path.name}: writing", total=annotations.height, unit="rows")
     try:
-        body.sink_csv(_Append(out), include_header=False, quote_style="never", optimizations=_NO_CSE)
+        body.sink_csv(_Append(out, bar), include_header=False, quote_style="never", optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:  # e.g. a line holding the 0x1F character
         raise InputFileError(str(path), None, f"cannot copy rows: {exc}") from None
+    bar.done()
     return {"annotated_keys": len(annotator.cache)}
 
 
 class _Append(io.FileIO):
-    """The output file opened for appending, so polars writes the body after the header."""
+    """The output file opened for appending, so polars writes the body after the header. Rows
+    written are counted per chunk polars hands over (a C-speed newline count), for the bar."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, bar: progress.Task | None = None) -> None:
         super().__init__(path, "ab")
+        self.bar = bar if bar is not None and bar.active else None
+
+    def write(self, data: Any) -> int:
+        if self.bar is not None:
+            self.bar.advance(bytes(data).count(b"\n"))  # polars hands over bytes, megabytes at a time
+        return super().write(data)
 
 
 def _one_build(path: Path, builds: set[str]) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from alknav import progress
 from alknav.genetic_code import THREE_TO_ONE
 from alknav.inputs.alterations import parse_alteration
 from alknav.inputs.genomic.alk_genomic import (
@@ -74,17 +75,22 @@ def _lines(path: Path) -> Generator[tuple[int, str], None, None]:
     if not magic:
         raise InputFileError(name, None, "empty file: no VCF header")
     n = 0
+    bar = progress.task(f"{path.name}: reading", total=path.stat().st_size, unit="bytes")
     try:
-        stream: Any = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")  # noqa: SIM115
-        with stream:
+        with open(path, "rb") as raw_file:
+            stream: Any = gzip.GzipFile(fileobj=raw_file, mode="rb") if magic == b"\x1f\x8b" else raw_file
             for raw in stream:
                 n += 1
+                if not n % progress.EVERY:  # bytes of the file itself (compressed if it is)
+                    bar.to(raw_file.tell())
                 text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 yield n, text.removeprefix("\ufeff") if n == 1 else text  # a UTF-8 byte-order mark
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise InputFileError(name, n + 1, f"truncated or corrupt gzip data ({exc})") from exc
     except OSError as exc:
         raise InputFileError(name, n + 1, f"read error: {exc}") from exc
+    finally:  # also when the reader stops after the header to jump through a tabix index
+        bar.done()
 
 
 # --------------------------------------------------------------------------- header
