@@ -380,8 +380,11 @@ def test_report_simulation_section_en_zh(kb: KnowledgeBase, tmp_path: Path) -> N
         section = section[:section.index("</section>")]
         assert section.count(t(lang, "r_sim_label")) == 2  # top and bottom of the section
         assert t(lang, "r_sim_title") in section and t(lang, "r_sim_pfs") in section
-        assert section.count("<svg") == 2 and "lorlatinib&gt;chemotherapy" in section
-        assert "alknav" in section and "alectinib" in section  # the guided row and the history simulated
+        assert section.count("<svg") == 2
+        names = {"zh": ("洛拉替尼", "化疗", "阿来替尼"), "en": ("lorlatinib", "chemotherapy", "alectinib")}
+        lor, chemo, alec = names[lang]
+        assert f"{lor} → {chemo}" in section  # a fixed sequence, named in the report's language
+        assert "alknav" in section and alec in section  # the guided row and the history simulated
     zh = render_html(case, result, kb, "zh", simulate=(600, 3))
     assert "仅供提出假设" in zh
     assert render_html(case, result, kb, "en", simulate=(600, 3)) == render_html(case, result, kb, "en",

@@ -250,6 +250,7 @@ _REPORT["en"].update({
                        "re-biopsy.",
     "r_sim_units": "Medians in months (95% bootstrap interval); NR: not reached; —: the strategy has no such line; "
                    "0: the next line itself contains chemotherapy.",
+    "r_sim_agent_chemotherapy": "chemotherapy", "r_sim_agent_met_inhibitor": "MET inhibitor",
     "r_sim_strategy": "Strategy", "r_sim_pfs": "PFS on the next line",
     "r_sim_pfs2": "PFS2 (to progression on the line after)", "r_sim_ttc": "Time to chemotherapy",
     "r_sim_guided": "alknav-guided: the engine chooses each line from a simulated re-biopsy",
@@ -273,6 +274,7 @@ _REPORT["zh"].update({
     "r_sim_bm": "因本患者有脑转移，仅统计届时有脑转移的虚拟患者；患者的其他特征未做匹配。",
     "r_sim_unmatched": "虚拟患者的耐药突变由模型生成，并非取自本患者的检测结果；"
                        "alknav 引导策略针对每名虚拟患者的模拟再活检作答。",
+    "r_sim_agent_chemotherapy": "化疗", "r_sim_agent_met_inhibitor": "MET 抑制剂",
     "r_sim_strategy": "策略", "r_sim_pfs": "下一线无进展生存期",
     "r_sim_pfs2": "PFS2（至再下一线进展）", "r_sim_ttc": "至化疗时间",
     "r_sim_units": "中位数，单位为月（95% 自助法区间）；未达到：中位数未达到；—：该策略无此线治疗；"

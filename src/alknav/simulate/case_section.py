@@ -77,6 +77,21 @@ def _agents(kb: KnowledgeBase, model: Model, regimen: list[str]) -> tuple[str, .
     return tuple(sorted(out))
 
 
+def local_name(kb: KnowledgeBase, strategy: str, lang: str, tr: Any) -> str:
+    """'lorlatinib>chemotherapy' in the report's language (INN, or the Chinese generic name)."""
+    if strategy == ALKNAV:
+        return ALKNAV
+
+    def agent(a: str) -> str:
+        if a in (CHEMO, MET):
+            return str(tr(f"r_sim_agent_{a}"))
+        drug = kb.drugs.get(a)
+        return drug.name_zh if (drug is not None and lang == "zh" and drug.name_zh) else a
+
+    sep = " → "
+    return sep.join(" + ".join(agent(a) for a in step.split("+")) for step in strategy.split(">"))
+
+
 def _fixed_for(prior: list[tuple[str, ...]]) -> tuple[str, ...]:
     tkis = [a for line in prior for a in line if a in TKIS]
     if not tkis:
@@ -85,7 +100,7 @@ def _fixed_for(prior: list[tuple[str, ...]]) -> tuple[str, ...]:
     return FIXED["second_generation" if last in SECOND_GENERATION else last]
 
 
-def _svg(curves: list[tuple[str, np.ndarray, np.ndarray]], label: str, x_label: str, y_label: str) -> str:
+def _svg(curves: list[tuple[int, np.ndarray, np.ndarray]], label: str, x_label: str, y_label: str) -> str:
     """A small inline SVG of step curves (no external assets; text in the page's fonts)."""
     w, h, left, right, top, bottom = 640, 300, 52, 12, 12, 40
     pw, ph = w - left - right, h - top - bottom
@@ -105,7 +120,7 @@ def _svg(curves: list[tuple[str, np.ndarray, np.ndarray]], label: str, x_label: 
         parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top}" y2="{top + ph}" stroke="#eee"/>'
                      f'<text x="{x(t):.1f}" y="{top + ph + 16}" font-size="11" text-anchor="middle">{t}</text>')
     parts.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#888"/>')
-    for i, (_, grid, surv) in enumerate(curves):
+    for i, grid, surv in curves:  # i: the strategy's row (its colour; row 0, the guided one, dashed)
         keep = grid <= PLOT_MONTHS
         pts = [f"{x(float(grid[0])):.1f},{y(float(surv[0])):.1f}"]
         for g, s_prev, s in zip(grid[keep][1:], surv[keep][:-1], surv[keep][1:], strict=True):
@@ -152,7 +167,7 @@ def build(case: Case, kb: KnowledgeBase, texts: dict[str, str], patients: int = 
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(66)[65])
     rows, pfs_curves, pfs2_curves = [], [], []
     entered = 0
-    for res in results:
+    for i, res in enumerate(results):
         later: SequenceResult = res.from_line(len(prior))
         if bm_only:
             later = _brain_metastases(later, res, len(prior))
@@ -165,9 +180,9 @@ def build(case: Case, kb: KnowledgeBase, texts: dict[str, str], patients: int = 
         if res.strategy.guided:
             row["regimens"] = _first_choices(later)
         rows.append(row)
-        pfs_curves.append((name, *_curve(ep["pfs1"])))
+        pfs_curves.append((i, *_curve(ep["pfs1"])))
         if "pfs2" in ep:
-            pfs2_curves.append((name, *_curve(ep["pfs2"])))
+            pfs2_curves.append((i, *_curve(ep["pfs2"])))
     return SimulationSection(
         True, history=[" + ".join(a) for a in prior], rows=rows,
         svg_pfs=_svg(pfs_curves, texts["aria_pfs"], texts["x"], texts["y"]),

@@ -52,7 +52,12 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en",
         texts = {"aria_pfs": tr("r_sim_fig_pfs"), "aria_pfs2": tr("r_sim_fig_pfs2"), "x": tr("r_sim_x"),
                  "y": tr("r_sim_y")}
         sim = case_section.build(case, kb, texts, patients=simulate[0], seed=simulate[1])
-        sim_rows = _sim_rows(sim, tr)
+
+        def name(strategy: str) -> str:
+            return case_section.local_name(kb, strategy, lang, tr)
+
+        sim.history = [name(h) for h in sim.history]
+        sim_rows = _sim_rows(sim, tr, name)
     template = _environment().get_template("report.html.j2")
     links = [(label, href) for label, href in nav or [] if href.startswith("/")]  # same site only
     return template.render(v=view, t=tr, refs=Citations(kb, lang), nav=links, sim=sim, sim_rows=sim_rows,
@@ -60,7 +65,7 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en",
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))
 
 
-def _sim_rows(sim: Any, tr: Any) -> list[dict[str, str | bool]]:
+def _sim_rows(sim: Any, tr: Any, name: Any) -> list[dict[str, str | bool]]:
     from alknav.simulate.case_section import COLOURS
 
     def fmt(m: dict[str, float | None] | None) -> str:
@@ -76,8 +81,8 @@ def _sim_rows(sim: Any, tr: Any) -> list[dict[str, str | bool]]:
 
     rows: list[dict[str, str | bool]] = []
     for i, r in enumerate(sim.rows):
-        choices = ", ".join(f"{name} {share:.0%}" for name, share in r.get("regimens", []))
-        rows.append({"name": r["name"], "guided": r["guided"], "choices": choices, "pfs1": fmt(r["pfs1"]),
+        choices = ", ".join(f"{name(regimen)} {share:.0%}" for regimen, share in r.get("regimens", []))
+        rows.append({"name": name(r["name"]), "guided": r["guided"], "choices": choices, "pfs1": fmt(r["pfs1"]),
                      "pfs2": fmt(r["pfs2"]), "ttc": fmt(r["time_to_chemotherapy"]),
-                     "colour": COLOURS[i % len(COLOURS)]})
+                     "colour": COLOURS[i % len(COLOURS)], "has_pfs2": r["pfs2"] is not None})
     return rows
