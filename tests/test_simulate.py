@@ -64,7 +64,12 @@ def test_fit_reads_calibration_targets_only(kb: KnowledgeBase) -> None:
     held_out = {t.id for t in targets if t.role == "validation"}
     used = {tid for goal in fit_targets(kb, targets).values() for tid in goal["targets"]}
     assert used and not used & held_out
-    assert {"alesia_alec", "crown_pfs2_criz", "lor_p2_after_2g"} <= held_out
+    assert {"alesia_alec", "alta3_brig", "alta2_brig_after_alec", "crown_ic_hr", "kuo2021_alec_12m"} <= held_out
+    calibration = {t.id for t in targets if t.role == "calibration"}
+    assert {"lor_p2_after_2g", "chemo_after_2g", "crown_ic_criz", "crown_pfs2_criz"} <= calibration
+    fits = fit_targets(kb, targets)
+    assert fits["shared.adaptive_share"]["targets"] == ["lor_p2_after_2g"]
+    assert fits["shared.persister_chemo_sensitivity"]["targets"] == ["chemo_after_2g"]
 
 
 def test_calibrated_values_are_the_fitted_ones(kb: KnowledgeBase) -> None:
@@ -73,7 +78,9 @@ def test_calibrated_values_are_the_fitted_ones(kb: KnowledgeBase) -> None:
     fitted = yaml.safe_load((DATA_DIR / "calibrated.yaml").read_text(encoding="utf-8"))
     cal = calibrated_model(kb)
     for key, value in fitted["values"].items():
-        assert cal.kill[cal.agent_index(key.split(".", 1)[1])] == pytest.approx(value)
+        group, _, name = key.partition(".")
+        current = cal.kill[cal.agent_index(name)] if group == "kill" else cal.shared[name]
+        assert current == pytest.approx(value)
     assert all(row["targets"] for row in fitted["fit"])
 
 
@@ -100,7 +107,9 @@ def test_resistant_clone_never_shrinks(model: Model, agent: str) -> None:
     sens = model.sens[model.agent_index(agent), 0]
     if sens > 0:
         long = out.duration > 6
-        assert np.mean(out.systemic[long, 0] < cohort.systemic[long, 0]) > 0.9
+        # chemotherapy's kill is modest: where it stays below a patient's growth rate the tumour grows
+        # slowly without responding (the non-responders), so its bar is lower than the TKIs'
+        assert np.mean(out.systemic[long, 0] < cohort.systemic[long, 0]) > (0.8 if agent == "chemotherapy" else 0.9)
 
 
 def test_kb_resistant_call_means_zero_effect(model: Model) -> None:
@@ -165,10 +174,16 @@ def test_same_seed_same_result(model: Model, kb: KnowledgeBase) -> None:
 
 
 def test_dask_local_cluster_equals_single_process(model: Model) -> None:
+    """A sweep that refits the calibrated parameters for every set gives the same numbers on a
+    2-worker local Dask cluster as in one process (small: 2 sets, 400 patients, 5 bisection steps)."""
     pytest.importorskip("dask.distributed")
     from alknav.simulate import sweep as sw
 
-    tasks = sw.make_tasks(model, ["alectinib>lorlatinib", "lorlatinib>chemotherapy"], 3, 400, 21)
+    tasks = sw.make_tasks(model, ["alectinib>lorlatinib", "lorlatinib>chemotherapy"], 2, 400, 21,
+                          refit=True, fit_steps=5, fit_passes=1)
+    drawn = set(dict(tasks[0].overrides))
+    assert not drawn & {"kill.alectinib", "kill.chemotherapy", "shared.adaptive_share", "shared.occult_cns_log10"}
+    assert {"kill.met_inhibitor", "shared.growth_rate", "shared.next_line_delay"} <= drawn  # assumed ones are drawn
     here = sw.run(tasks)
     client, cluster = sw.connect(None, 2)
     try:
@@ -179,8 +194,19 @@ def test_dask_local_cluster_equals_single_process(model: Model) -> None:
         cluster.close()
     assert here == there
     assert here[0] != here[1]  # parameter sets differ, so results do
+    assert {"kill.alectinib", "shared.adaptive_share", "shared.occult_cns_log10"} <= set(here[0]["fitted"])
+    assert here[0]["fitted"] != here[1]["fitted"]  # refitted per set
     summary = sw.summarize(tasks, here, "single process")
-    assert set(summary["summary"]) == {"alectinib>lorlatinib", "lorlatinib>chemotherapy"}
+    assert set(summary["summary"]) == {"alectinib>lorlatinib", "lorlatinib>chemotherapy"} and summary["refit"]
+
+
+def test_sweep_without_refit_varies_calibrated_values(model: Model) -> None:
+    from alknav.simulate import sweep as sw
+
+    sets = sw.draw_sets(model, 3, 5, refit=False)
+    assert all("kill.alectinib" in s for s in sets)
+    value = float(model.kill[model.agent_index("alectinib")])
+    assert all(0.74 * value <= s["kill.alectinib"] <= 1.26 * value for s in sets)
 
 
 # ---------------------------------------------------------------- engine-guided strategy
@@ -288,3 +314,103 @@ def test_common_mutants_take_their_mean(model: Model) -> None:
     u = rate * model.shared["birth_rate"]
     assert np.allclose(coef, u * 1e9 / 1.3)
     assert (0.3 / model.shared["birth_rate"]) * u * 1e9 / 1.3 >= m.HYBRID_SWITCH
+
+
+# ---------------------------------------------------------------- later lines (structure, not fit)
+
+
+def test_tolerant_cells_turn_alk_independent_only_after_a_potent_tki(model: Model, kb: KnowledgeBase) -> None:
+    from alknav.simulate.strategies import _adapt
+
+    assert model.adapts(("alectinib",)) and model.adapts(("chemotherapy", "lorlatinib"))
+    assert not model.adapts(("crizotinib",)) and not model.adapts(("chemotherapy",))
+    t, a = model.clone_index("tolerant"), model.clone_index("alk_independent")
+    state = np.zeros((1, len(model.clone_ids)))
+    state[0, t] = 1e9
+    out = _adapt(state, 0.25, t, a)
+    assert out[0, a] == pytest.approx(2.5e8) and out.sum() == pytest.approx(state.sum())
+    assert np.all(model.sens[[model.agent_index(d) for d in TKIS], a] == 0)  # no ALK TKI acts on them
+    # after crizotinib (no adaptation) the ALK-independent state never drives progression on alectinib
+    res = simulate(kb, model, parse_strategies(["crizotinib>alectinib", "alectinib>lorlatinib"], model), 2000, 4)
+    assert not np.any(res[0].dominant[:, 1] == a)
+    assert np.any(res[1].dominant[:, 1] == a)
+
+
+def test_chemo_refractory_share_restored_in_every_clone() -> None:
+    from alknav.simulate.strategies import _reequilibrate
+
+    state = np.array([[1e9, 5e8, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    out = _reequilibrate(state, np.array([1e-3, 1e-3]), 3)
+    assert out.sum(axis=1) == pytest.approx(state.sum(axis=1))
+    assert out[0, 3] == pytest.approx(1e-3 * state[0].sum())
+    assert out[0, 0] / out[0, 1] == pytest.approx(2.0)  # taken evenly from every clone
+    assert np.all(out[1] == 0)
+
+
+def test_later_lines_start_from_a_resistant_burden(model: Model, kb: KnowledgeBase) -> None:
+    """Lorlatinib after crizotinib and alectinib, and chemotherapy after alectinib, are far shorter
+    than the same drug first line (the trials: 6.6 vs NR, 4.3 vs 7.0 months)."""
+    from alknav.simulate.calibrate import simulate_arm
+
+    lor2 = simulate_arm(model, "lorlatinib", 3000, 9, "crizotinib>alectinib").pfs1
+    chemo2 = simulate_arm(model, "chemotherapy", 3000, 9, "alectinib").pfs1
+    later = [stats.km_median(e.time, e.event) for e in (lor2, chemo2)]
+    assert later[0] is not None and later[1] is not None
+    assert later[0] < 12 < _median_pfs1(model, kb, "lorlatinib")
+    assert later[1] < _median_pfs1(model, kb, "chemotherapy")
+
+
+# ---------------------------------------------------------------- report section (alknav report --simulate)
+
+
+def test_report_simulation_section_en_zh(kb: KnowledgeBase, tmp_path: Path) -> None:
+    import alknav
+    from alknav.inputs.case_reader import read_case
+    from alknav.outputs.i18n import t
+    from alknav.outputs.report import render_html
+    from alknav.recommend.engine import recommend
+
+    case = read_case(Path(alknav.__file__).parent / "examples" / "demo_case.yaml")  # after alectinib
+    result = recommend(case, kb)
+    plain = render_html(case, result, kb, "en")
+    assert 'id="simulation"' not in plain  # off by default
+    for lang in ("en", "zh"):
+        page = render_html(case, result, kb, lang, simulate=(600, 3))
+        section = page[page.index('<section id="simulation">'):]
+        section = section[:section.index("</section>")]
+        assert section.count(t(lang, "r_sim_label")) == 2  # top and bottom of the section
+        assert t(lang, "r_sim_title") in section and t(lang, "r_sim_pfs") in section
+        assert section.count("<svg") == 2
+        names = {"zh": ("洛拉替尼", "化疗", "阿来替尼"), "en": ("lorlatinib", "chemotherapy", "alectinib")}
+        lor, chemo, alec = names[lang]
+        assert f"{lor} → {chemo}" in section  # a fixed sequence, named in the report's language
+        assert "alknav" in section and alec in section  # the guided row and the history simulated
+    zh = render_html(case, result, kb, "zh", simulate=(600, 3))
+    assert "仅供提出假设" in zh
+    assert render_html(case, result, kb, "en", simulate=(600, 3)) == render_html(case, result, kb, "en",
+                                                                                  simulate=(600, 3))
+
+
+def test_report_cli_simulate(tmp_path: Path) -> None:
+    import alknav
+
+    demo = Path(alknav.__file__).parent / "examples" / "demo_case.yaml"
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(demo), "-o", str(out), "--simulate", "--sim-patients", "600"])
+    assert res.exit_code == 0, res.output
+    assert 'id="simulation"' in out.read_text(encoding="utf-8")
+    bad = runner.invoke(app, ["report", str(demo), "-o", str(out), "--simulate", "--sim-patients", "10"])
+    assert bad.exit_code == 2 and "--sim-patients" in bad.output
+
+
+def test_report_section_history_the_simulator_cannot_model(kb: KnowledgeBase) -> None:
+    from alknav.inputs.case_reader import parse_case_data
+    from alknav.simulate import case_section
+
+    case = parse_case_data({
+        "case_format": 1, "id": "x", "diagnosis": {"histology": "adenocarcinoma", "stage": "IVB",
+                                                 "alk": {"method": "NGS", "fusion": "EML4-ALK"}},
+        "history": [{"regimen": ["ceritinib"], "months": 10, "stopped_for": "progression"}],
+        "current": {"status": "progression"}})
+    sec = case_section.build(case, kb, {"aria_pfs": "a", "aria_pfs2": "b", "x": "x", "y": "y"}, patients=500)
+    assert not sec.available and "ceritinib" in sec.reason

@@ -472,12 +472,23 @@ def report_cmd(
     case: Annotated[Path, typer.Argument(help="Case file (YAML/JSON/Phenopacket)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="report.html or report.pdf")],
     lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
+    simulate: Annotated[bool, typer.Option("--simulate", help="Add a sequencing-simulation section: the "
+                                           "alknav-guided strategy against fixed sequences for this patient's "
+                                           "history (hypothesis-generating; a few seconds).")] = False,
+    sim_patients: Annotated[int, typer.Option("--sim-patients", metavar="N",
+                                              help="Virtual patients for --simulate (500-200000).")] = 5000,
+    sim_seed: Annotated[int, typer.Option(
+        "--sim-seed", metavar="SEED", help="Random seed for --simulate; the same seed gives the same section.")] = 1,
 ) -> None:
     """A self-contained, print-friendly report (HTML, or PDF when the output ends in .pdf)."""
     _check_choice(lang, ("en", "zh"), "--lang", False)
     _check_choice(region, ("CN", "US", "EU", "JP"), "--region", False)
     if output.suffix.lower() not in (".html", ".htm", ".pdf"):
         _fail(f"-o must end in .html or .pdf, not '{output.name}'", field="output")
+    if simulate and not 500 <= sim_patients <= 200_000:
+        _fail(f"--sim-patients: {sim_patients} is outside 500..200000", field="--sim-patients")
+    if simulate and sim_seed < 0:
+        _fail("--sim-seed: must be 0 or more", field="--sim-seed")
     kb = _load(kb_dir)
     try:
         from alknav.inputs.case_reader import read_case
@@ -485,7 +496,8 @@ def report_cmd(
         from alknav.recommend.engine import recommend
 
         parsed = read_case(case)
-        html = render_html(parsed, recommend(parsed, kb, region=region), kb, lang)
+        html = render_html(parsed, recommend(parsed, kb, region=region), kb, lang,
+                           simulate=(sim_patients, sim_seed) if simulate else None)
         if output.suffix.lower() == ".pdf":
             _need("pdf", "weasyprint")
             from alknav.outputs.report.pdf import render_pdf

@@ -237,6 +237,63 @@ _REPORT: dict[str, dict[str, str]] = {
     },
 }
 
+# The simulator section of the report (alknav report --simulate); off by default.
+_REPORT["en"].update({
+    "r_sim_title": "Sequencing simulation",
+    "r_sim_label": "HYPOTHESIS-GENERATING simulation: not a prediction for this patient and no substitute "
+                   "for trials. An evolution-based schedule that looked better in models failed in its trial.",
+    "r_sim_intro": "{patients} virtual patients (seed {seed}) received this patient's earlier treatment "
+                   "({history}); the {entered} who progressed on it and started a next line are compared "
+                   "from the start of that line.",
+    "r_sim_intro_naive": "{patients} virtual treatment-naive patients (seed {seed}) are compared from the start "
+                         "of first-line therapy.",
+    "r_sim_bm": "Only virtual patients with brain metastases by then are counted, as this patient has them; "
+                "nothing else about the patient is matched.",
+    "r_sim_unmatched": "The virtual patients' resistance mutations are drawn by the model, not taken from this "
+                       "patient's tests; the alknav-guided strategy answers each virtual patient's simulated "
+                       "re-biopsy.",
+    "r_sim_units": "Medians in months (95% bootstrap interval); NR: not reached; —: the strategy has no such line; "
+                   "0: the next line itself contains chemotherapy.",
+    "r_sim_agent_chemotherapy": "chemotherapy", "r_sim_agent_met_inhibitor": "MET inhibitor",
+    "r_sim_strategy": "Strategy", "r_sim_pfs": "PFS on the next line",
+    "r_sim_pfs2": "PFS2 (to progression on the line after)", "r_sim_ttc": "Time to chemotherapy",
+    "r_sim_guided": "alknav-guided: the engine chooses each line from a simulated re-biopsy",
+    "r_sim_choices": "its choices at the next line", "r_sim_nr": "NR",
+    "r_sim_fig_pfs": "Kaplan–Meier curves of progression-free survival on the next line",
+    "r_sim_fig_pfs2": "Kaplan–Meier curves of PFS2",
+    "r_sim_caption": "Dashed line: alknav-guided. Curves are from virtual patients; follow-up shown to 60 months.",
+    "r_sim_x": "months from the start of the next line", "r_sim_y": "probability progression-free",
+    "r_sim_unavailable": "The simulator cannot model this history: it has no parameters for {regimen}.",
+    "r_sim_limits": "The model reproduces the first-line trial medians and, by fitting, lorlatinib and "
+                    "chemotherapy after second-generation ALK TKIs; its hazard ratios are more extreme than the "
+                    "trials' and several held-out trials are not reproduced (docs/simulator.md).",
+})
+_REPORT["zh"].update({
+    "r_sim_title": "治疗序列模拟",
+    "r_sim_label": "仅供提出假设的模拟：不是对本患者的预测，不能替代临床试验。曾有在模型中看似更优的"
+                   "基于进化的给药方案在临床试验中失败。",
+    "r_sim_intro": "{patients} 名虚拟患者（随机种子 {seed}）接受了与本患者相同的既往治疗（{history}）；"
+                   "其中在该治疗上进展并开始下一线治疗的 {entered} 名，从下一线开始时进行比较。",
+    "r_sim_intro_naive": "{patients} 名初治虚拟患者（随机种子 {seed}）从一线治疗开始时进行比较。",
+    "r_sim_bm": "因本患者有脑转移，仅统计届时有脑转移的虚拟患者；患者的其他特征未做匹配。",
+    "r_sim_unmatched": "虚拟患者的耐药突变由模型生成，并非取自本患者的检测结果；"
+                       "alknav 引导策略针对每名虚拟患者的模拟再活检作答。",
+    "r_sim_agent_chemotherapy": "化疗", "r_sim_agent_met_inhibitor": "MET 抑制剂",
+    "r_sim_strategy": "策略", "r_sim_pfs": "下一线无进展生存期",
+    "r_sim_pfs2": "PFS2（至再下一线进展）", "r_sim_ttc": "至化疗时间",
+    "r_sim_units": "中位数，单位为月（95% 自助法区间）；未达到：中位数未达到；—：该策略无此线治疗；"
+                   "0：下一线本身含化疗。",
+    "r_sim_guided": "alknav 引导：每一线由引擎根据模拟的再活检选择",
+    "r_sim_choices": "其下一线的选择", "r_sim_nr": "未达到",
+    "r_sim_fig_pfs": "下一线无进展生存期的 Kaplan–Meier 曲线",
+    "r_sim_fig_pfs2": "PFS2 的 Kaplan–Meier 曲线",
+    "r_sim_caption": "虚线：alknav 引导。曲线来自虚拟患者；显示至 60 个月。",
+    "r_sim_x": "自下一线开始的月数", "r_sim_y": "无进展概率",
+    "r_sim_unavailable": "模拟器无法模拟该治疗史：缺少 {regimen} 的参数。",
+    "r_sim_limits": "该模型可重现一线试验的中位数，并经拟合重现二代 ALK-TKI 后的洛拉替尼和化疗；"
+                    "其风险比比试验更极端，数项留出验证试验未能重现（见 docs/simulator.md）。",
+})
+
 
 _TEXT: dict[str, dict[str, str]] = {
     "en": {

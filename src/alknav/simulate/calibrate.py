@@ -1,9 +1,13 @@
 """Calibration on first-line trials and validation on held-out trials.
 
-Fit: each agent's kill rate is the only fitted value per agent; it is found by bisection (PFS is
-monotone in kill with common random numbers) so the simulated first-line median PFS matches the
+Fit: one parameter per goal, by bisection (each statistic is monotone in its parameter with common
+random numbers). Each agent's kill rate makes the simulated first-line median PFS match the
 patient-weighted mean of that agent's calibration medians (lorlatinib: its 5-year PFS rate, the
-median not being reached). Targets with role 'validation' are never read by the fit.
+median not being reached). Calibration targets with `fits:` set one more parameter each: the CNS
+seed size (CROWN's time to intracranial progression on crizotinib), the share of tolerant cells that
+turn ALK-independent (lorlatinib after second-generation TKIs) and the persisters' cross-tolerance
+to chemotherapy (platinum/pemetrexed after second-generation TKIs). Targets with role 'validation'
+are never read by the fit.
 
 Check: every target is simulated as replicate trials of the trial's arm size, censored at the
 trial's follow-up; the simulated 95% interval is the 2.5-97.5th percentile over replicates, and
@@ -30,6 +34,7 @@ from alknav.simulate.strategies import parse_strategy, run_strategy
 FIT_PATIENTS = 20000
 FIT_SEED = 20261202
 FIT_STEPS = 22
+FIT_PASSES = 2
 REPLICATES = 200
 DEFAULT_ARM = 150  # arm size when the KB does not give one
 
@@ -50,71 +55,117 @@ def simulate_arm(model: Model, sequence: str, patients: int, seed: int, prior_li
     ep = stats.endpoints(res)
     if prior_line is None:
         return ArmTimes(ep["pfs1"], ep.get("pfs2"), ep["ic_progression"])
-    entered = (res.event[:, 0] == m.PROGRESSION_SYSTEMIC) | (res.event[:, 0] == m.PROGRESSION_CNS)
-    entered &= ~np.isnan(res.duration[:, 1])
-    t, e = res.duration[entered, 1], res.event[entered, 1]
+    line = prior_line.count(">") + 1  # the measured line (after every prior line)
+    before = res.event[:, line - 1]
+    entered = (before == m.PROGRESSION_SYSTEMIC) | (before == m.PROGRESSION_CNS)
+    entered &= ~np.isnan(res.duration[:, line])
+    t, e = res.duration[entered, line], res.event[entered, line]
     failed = (e == m.PROGRESSION_SYSTEMIC) | (e == m.PROGRESSION_CNS) | (e == m.DEATH)
     return ArmTimes(stats.Endpoint(t, failed), None, stats.Endpoint(t, e == m.PROGRESSION_CNS))
 
 
-def _first_line_stat(model: Model, agent: str, kind: str, at: float) -> float:
-    arm = simulate_arm(model, agent, FIT_PATIENTS, FIT_SEED)
-    if kind == "rate":
-        return stats.km_at(arm.pfs1.time, arm.pfs1.event, at)
-    med = stats.km_median(arm.pfs1.time, arm.pfs1.event)
+def goal_stat(model: Model, goal: dict[str, Any], patients: int = FIT_PATIENTS, seed: int = FIT_SEED) -> float:
+    """The simulated value a goal aims at: a median (months) or a PFS rate (fraction)."""
+    arm = simulate_arm(model, goal["sequence"], patients, seed, goal.get("prior"))
+    ep = arm.ic if goal["endpoint"] == "ic_progression" else arm.pfs1
+    if goal["kind"] == "rate":
+        return stats.km_at(ep.time, ep.event, goal["at"])
+    med = stats.km_median(ep.time, ep.event)
     return med if med is not None else HORIZON
 
 
 def fit_targets(kb: KnowledgeBase, targets: list[Target]) -> dict[str, dict[str, Any]]:
-    """Per agent: what the fit aims at (from calibration targets only)."""
+    """Per fitted parameter: what the fit aims at (calibration targets only), in fit order.
+
+    First-line PFS targets of a single agent set that agent's kill rate (patient-weighted mean of
+    its medians, or a PFS rate); a calibration target with `fits: KEY` sets that parameter alone.
+    Targets with role 'validation' are never read."""
     goals: dict[str, dict[str, Any]] = {}
     for t in targets:
-        if t.role != "calibration" or t.prior_line or ">" in t.sequence:
+        if t.role != "calibration":
             continue
         trial, result = trial_result(kb, t.result)
+        if t.fits:
+            if result.value is None:
+                continue
+            goal = {"kind": "rate" if t.endpoint == "pfs_rate" else "median", "sequence": t.sequence,
+                    "prior": t.prior_line, "endpoint": t.endpoint, "targets": [t.id],
+                    "value": result.value / 100 if t.endpoint == "pfs_rate" else result.value,
+                    "at": t.at_months or 0.0}
+            goals[t.fits] = goal
+            continue
+        if t.prior_line or ">" in t.sequence:
+            continue
+        key = f"kill.{t.sequence}"
         if t.endpoint == "pfs1" and result.value is not None:
             n = next((a.n for a in trial.arms if a.id == result.arm), None) or DEFAULT_ARM
-            g = goals.setdefault(t.sequence, {"kind": "median", "sum": 0.0, "n": 0, "targets": []})
+            g = goals.setdefault(key, {"kind": "median", "sum": 0.0, "n": 0, "targets": [], "sequence": t.sequence,
+                                       "endpoint": "pfs1", "prior": None, "at": 0.0})
             g["sum"] += result.value * n
             g["n"] += n
             g["targets"].append(t.id)
         elif t.endpoint == "pfs_rate" and result.value is not None and t.at_months:
-            goals[t.sequence] = {"kind": "rate", "value": result.value / 100, "at": t.at_months, "targets": [t.id]}
+            goals[key] = {"kind": "rate", "value": result.value / 100, "at": t.at_months, "targets": [t.id],
+                          "sequence": t.sequence, "endpoint": "pfs1", "prior": None}
     for g in goals.values():
-        if g["kind"] == "median":
-            g["value"] = g["sum"] / g["n"]
-            g["at"] = 0.0
-    return goals
+        if "sum" in g:
+            g["value"] = g.pop("sum") / g.pop("n")
+    # fit order: the CNS seeds (they shorten every first-line PFS), the first-line kill rates, then the
+    # later-line parameters that act on top of them
+    def order(key: str) -> int:
+        return 0 if key == "shared.occult_cns_log10" else 1 if key.startswith("kill.") else 2
+
+    return dict(sorted(goals.items(), key=lambda kv: order(kv[0])))
 
 
-def fit(kb: KnowledgeBase, model: Model, targets: list[Target]) -> tuple[Model, list[dict[str, Any]]]:
-    """Fit every agent's kill rate to its first-line goal; returns the fitted model and a table."""
-    rows = []
+def _bounds(model: Model, key: str) -> tuple[float, float]:
+    group, _, name = key.partition(".")
+    p = model.file.agents[name].kill if group == "kill" else model.file.shared[name]
+    return p.low, p.high
+
+
+def _current(model: Model, key: str) -> float:
+    group, _, name = key.partition(".")
+    return float(model.kill[model.agent_index(name)]) if group == "kill" else model.shared[name]
+
+
+def fit(kb: KnowledgeBase, model: Model, targets: list[Target], patients: int = FIT_PATIENTS,
+        seed: int = FIT_SEED, steps: int = FIT_STEPS, passes: int = FIT_PASSES) -> tuple[Model, list[dict[str, Any]]]:
+    """Fit every calibrated parameter to its goal by bisection, one parameter per goal (each simulated
+    statistic is monotone in its parameter with common random numbers). Parameters interact (the CNS
+    seeds shorten first-line PFS, the kill rates set the burden at progression), so the sequence of
+    one-dimensional fits is repeated `passes` times, each from the previous values."""
+    goals = fit_targets(kb, targets)
     fitted = model
-    for agent, goal in fit_targets(kb, targets).items():
-        i = model.agent_index(agent)
-        p = model.file.agents[agent].kill
-        lo, hi = p.low, p.high
+    rows: list[dict[str, Any]] = []
+    for _ in range(passes):
+        rows = []
+        for key, goal in goals.items():
+            lo, hi = _bounds(model, key)
 
-        def stat(kill: float, agent: str = agent, goal: dict[str, Any] = goal, base: Model = fitted) -> float:
-            return _first_line_stat(base.with_values({f"kill.{agent}": kill}), agent, goal["kind"], goal["at"])
+            def stat(x: float, key: str = key, goal: dict[str, Any] = goal, base: Model = fitted) -> float:
+                return goal_stat(base.with_values({key: x}), goal, patients, seed)
 
-        s_lo, s_hi = stat(lo), stat(hi)
-        reachable = min(s_lo, s_hi) <= goal["value"] <= max(s_lo, s_hi)
-        if reachable:
-            for _ in range(FIT_STEPS):
-                mid = (lo + hi) / 2
-                if stat(mid) < goal["value"]:
-                    lo = mid
-                else:
-                    hi = mid
-            kill = (lo + hi) / 2
-        else:
-            kill = lo if abs(s_lo - goal["value"]) < abs(s_hi - goal["value"]) else hi
-        fitted = fitted.with_values({f"kill.{agent}": kill})
-        rows.append({"agent": agent, "kill": round(kill, 4), "goal": goal["kind"], "at_months": goal["at"] or None,
-                     "target_value": round(goal["value"], 4), "fitted_value": round(stat(kill), 4),
-                     "reachable": reachable, "targets": goal["targets"], "previous": float(model.kill[i])})
+            s_lo, s_hi = stat(lo), stat(hi)
+            reachable = min(s_lo, s_hi) <= goal["value"] <= max(s_lo, s_hi)
+            rising = s_hi >= s_lo
+            if reachable:
+                for _ in range(steps):
+                    mid = (lo + hi) / 2
+                    if (stat(mid) < goal["value"]) == rising:
+                        lo = mid
+                    else:
+                        hi = mid
+                value = (lo + hi) / 2
+            else:
+                value = lo if abs(s_lo - goal["value"]) < abs(s_hi - goal["value"]) else hi
+            fitted = fitted.with_values({key: value})
+            prior = f"{goal['prior']}>" if goal.get("prior") else ""
+            rows.append({"parameter": key, "value": round(value, 4), "goal": goal["kind"],
+                         "endpoint": goal["endpoint"], "sequence": prior + goal["sequence"],
+                         "at_months": goal["at"] or None, "target_value": round(goal["value"], 4),
+                         "fitted_value": round(stat(value), 4), "reachable": reachable, "targets": goal["targets"],
+                         "previous": _current(model, key)})
     return fitted, rows
 
 
@@ -125,7 +176,7 @@ def write_calibration(rows: list[dict[str, Any]], directory: Path | None = None)
         "note": ("Written by `python scripts/simulate_calibrate.py`; fitted on calibration targets only "
                  "(targets.yaml role: calibration). " + LABEL),
         "date": date.today().isoformat(), "patients": FIT_PATIENTS, "seed": FIT_SEED,
-        "values": {f"kill.{r['agent']}": r["kill"] for r in rows},
+        "values": {r["parameter"]: r["value"] for r in rows},
         "fit": rows,
     }
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -37,6 +37,11 @@ def simulate_command(
     sweep: Annotated[int, typer.Option("--sweep", help="Also run a sensitivity sweep over this many parameter sets "
                                        "drawn within each parameter's bounds (Dask).")] = 0,
     sweep_patients: Annotated[int, typer.Option("--sweep-patients", help="Virtual patients per sweep set.")] = 2000,
+    refit: Annotated[bool, typer.Option("--refit/--no-refit", help="Refit the calibrated parameters to the "
+                                        "calibration trials for every sweep set (default; slower), or vary them "
+                                        "+-25% around the published fit.")] = True,
+    fit_steps: Annotated[int, typer.Option("--fit-steps", help="Bisection steps per parameter when refitting a "
+                                           "sweep set (0: the calibration's 22).")] = 12,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) for "
                                                   "the sweep; default: a local cluster.")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Workers of the local Dask cluster.")] = 2,
@@ -59,6 +64,8 @@ def simulate_command(
         raise _fail("--sweep must be 0 or more and --sweep-patients within 100..2000000", as_json, "--sweep")
     if workers < 1:
         raise _fail("must be 1 or more", as_json, "--workers")
+    if not 0 <= fit_steps <= 40:
+        raise _fail("must be within 0..40", as_json, "--fit-steps")
     if not strategy:
         raise _fail("give at least one --strategy", as_json, "--strategy")
 
@@ -82,7 +89,8 @@ def simulate_command(
         rows = check(kb, model, load_targets(kb)) if validation else None
         sweep_doc = None
         if sweep:
-            tasks = sw.make_tasks(model, [s.name for s in strategies], sweep, sweep_patients, seed, kb_dir)
+            tasks = sw.make_tasks(model, [s.name for s in strategies], sweep, sweep_patients, seed, kb_dir,
+                                  refit=refit, fit_steps=fit_steps)
             client, cluster = sw.connect(scheduler, workers)
             try:
                 executor = scheduler or f"local cluster ({workers} workers)"

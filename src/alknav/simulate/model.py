@@ -82,10 +82,12 @@ def make_cohort(model: Model, n: int, rng: np.random.Generator) -> Cohort:
     return Cohort(growth, kill_factor, systemic, cns, bm, death)
 
 
-def regimen_kill(model: Model, agents: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(systemic, CNS) kill per clone for a regimen: the best agent acting on each clone."""
+def regimen_kill(model: Model, agents: tuple[str, ...], exposed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(systemic, CNS) kill per clone for a regimen: the best agent acting on each clone. exposed: the
+    patient has had an ALK TKI before (persisters then cross-tolerant to chemotherapy)."""
     idx = [model.agent_index(a) for a in agents]
-    per_agent = model.kill[idx, None] * model.sens[idx, :]
+    sens = model.sens_exposed if exposed else model.sens
+    per_agent = model.kill[idx, None] * sens[idx, :]
     return per_agent.max(axis=0), (per_agent * model.cns[idx, None]).max(axis=0)
 
 
@@ -233,8 +235,12 @@ def run_line(model: Model, cohort: Cohort, kill_sys: np.ndarray, kill_cns: np.nd
     which = times.argmin(axis=0)
     duration = times[which, np.arange(cohort.size)]
     event = np.choose(which, [PROGRESSION_SYSTEMIC, PROGRESSION_CNS, DEATH, CENSORED])
-    end_sys = coef_sys * np.exp(g_sys * duration[:, None])
-    end_cns = coef_cns * np.exp(g_cns * duration[:, None])
+    # The tumour the next line meets: growth goes on, on the failing regimen, from progression until
+    # the next line starts (scan interval, re-biopsy, screening): shared.next_line_delay months.
+    progressed = (event == PROGRESSION_SYSTEMIC) | (event == PROGRESSION_CNS)
+    until = duration + np.where(progressed, sh["next_line_delay"], 0.0)
+    end_sys = coef_sys * np.exp(g_sys * until[:, None])
+    end_cns = coef_cns * np.exp(g_cns * until[:, None])
     where = np.where(event == PROGRESSION_CNS, 1, 0)
     dominant = np.where(where == 1, end_cns.argmax(axis=1), end_sys.argmax(axis=1))
     dominant = np.where((event == PROGRESSION_SYSTEMIC) | (event == PROGRESSION_CNS), dominant, -1)

@@ -66,6 +66,10 @@ class Agent(_Strict):
     kill: Param
     cns_level: s.Level3 | None = None  # ALK TKIs read theirs from drugs.yaml
     drugs: list[str] = Field(default_factory=list)  # INNs the engine may name for this agent
+    # At progression on this agent, a share (shared.adaptive_share) of the drug-tolerant cells has
+    # become ALK-independent (no ALK TKI acts on them any more); see parameters.yaml.
+    tolerant_adapts: bool = False
+    adapts_note: SourceNote | None = None
 
 
 class Clone(_Strict):
@@ -79,6 +83,7 @@ class Clone(_Strict):
     sensitivity: dict[str, float] = Field(default_factory=dict)
     sensitivity_provenance: SourceNote | None = None
     chemo_sensitivity: float = Field(default=1.0, ge=0, le=1)
+    persister: bool = False  # chemo sensitivity is shared.persister_chemo_sensitivity (cross-tolerance)
     prevalence: Param | None = None
     mutation_rate: Param | None = None
     log10_fraction: Param | None = None  # this clone's own share when present (default: the shared one)
@@ -104,7 +109,14 @@ class Target(_Strict):
     endpoint: str = Field(pattern=r"^(pfs1|pfs2|pfs_rate|hr|pfs2_hr|ic_progression|ic_hr)$")
     at_months: float | None = None
     follow_up: float = Field(gt=0)
+    fits: str | None = None  # calibration only: the one parameter this target sets (e.g. shared.adaptive_share)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _fits_calibration_only(self) -> Target:
+        if self.fits and self.role != "calibration":
+            raise ValueError("only a calibration target may set a parameter (fits)")
+        return self
 
 
 class TargetFile(_Strict):
@@ -116,8 +128,10 @@ SHARED_KEYS = (
     "growth_rate", "growth_rate_sd", "birth_rate", "kill_sd", "burden_log10", "burden_log10_sd", "detection_systemic",
     "progression_factor", "brain_metastases", "cns_burden_log10", "occult_cns", "occult_cns_log10", "detection_cns",
     "preexisting_log10_fraction", "preexisting_log10_sd", "death_rate", "plasma_share", "plasma_sensitivity",
-    "tissue_sensitivity", "detection_share",
+    "tissue_sensitivity", "detection_share", "adaptive_share", "next_line_delay",
+    "persister_chemo_sensitivity",
 )
+TOLERANT, ADAPTED, CHEMO_REFRACTORY = "tolerant", "alk_independent", "chemo_refractory"
 
 
 @dataclass
@@ -136,6 +150,8 @@ class Model:
     parent: np.ndarray  # (clones,) index of the source clone of new mutants (0 = sensitive)
     log10_fraction: np.ndarray  # (clones,) mean log10 share when present; nan = the shared value
     call_notes: dict[str, str] = field(default_factory=dict)  # "clone x agent" -> where s came from
+    # sens after ALK TKI exposure: TKI-induced persisters are cross-tolerant to chemotherapy
+    sens_exposed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def label(self) -> str:
@@ -144,15 +160,24 @@ class Model:
     def agent_index(self, agent: str) -> int:
         return self.agent_ids.index(agent)
 
+    def clone_index(self, clone: str) -> int:
+        return self.clone_ids.index(clone)
+
+    def adapts(self, agents: tuple[str, ...]) -> bool:
+        """Whether progression on this regimen turns tolerant cells ALK-independent."""
+        return any(self.file.agents[a].tolerant_adapts for a in agents)
+
     def with_values(self, overrides: dict[str, float]) -> Model:
         """A copy with some parameters replaced: 'shared.NAME', 'kill.AGENT', 'prevalence.CLONE'."""
         out = Model(self.file, dict(self.shared), list(self.clone_ids), list(self.agent_ids), self.sens.copy(),
                     self.kill.copy(), self.cns.copy(), self.prevalence.copy(), self.mutation_rate.copy(),
-                    self.parent.copy(), self.log10_fraction.copy(), dict(self.call_notes))
+                    self.parent.copy(), self.log10_fraction.copy(), dict(self.call_notes), self.sens_exposed.copy())
         for key, value in overrides.items():
             group, _, name = key.partition(".")
             if group == "shared" and name in out.shared:
                 out.shared[name] = float(value)
+                if name == "persister_chemo_sensitivity":
+                    out._set_persister_chemo()
             elif group == "kill" and name in out.agent_ids:
                 out.kill[out.agent_ids.index(name)] = float(value)
             elif group == "prevalence" and name in out.clone_ids:
@@ -163,14 +188,33 @@ class Model:
                 raise CaseError("parameters", f"unknown parameter '{key}'")
         return out
 
-    def ranges(self) -> dict[str, tuple[float, float, float]]:
-        """Every parameter the sensitivity sweep may vary: key -> (value, low, high)."""
+    def _set_persister_chemo(self) -> None:
+        """Persisters induced by an ALK TKI are cross-tolerant to chemotherapy (Sharma 2010): after
+        TKI exposure, chemotherapy acts on them at shared.persister_chemo_sensitivity of its effect.
+        In a TKI-naive tumour the same cells are ordinary ALK-dependent cells for chemotherapy."""
+        i = self.agent_ids.index(CHEMO)
+        self.sens_exposed = self.sens.copy()
+        for j, c in enumerate(self.file.clones):
+            if c.persister:
+                self.sens_exposed[i, j] = self.shared["persister_chemo_sensitivity"]
+
+    def ranges(self, include_calibrated: bool = True) -> dict[str, tuple[float, float, float]]:
+        """Every parameter the sensitivity sweep may vary: key -> (value, low, high). Without
+        include_calibrated, fitted parameters are left out (a sweep that refits them per set)."""
         out: dict[str, tuple[float, float, float]] = {}
         for name, p in self.file.shared.items():
-            if p.low < p.high:
+            if p.provenance == Provenance.calibrated and not include_calibrated:
+                continue
+            if p.provenance == Provenance.calibrated:
+                value = self.shared[name]
+                out[f"shared.{name}"] = (value, max(value * (1 - CALIBRATED_SPREAD), p.low),
+                                         min(value * (1 + CALIBRATED_SPREAD), p.high))
+            elif p.low < p.high:
                 out[f"shared.{name}"] = (self.shared[name], p.low, p.high)
         for agent, a in self.file.agents.items():
             value = float(self.kill[self.agent_ids.index(agent)])
+            if a.kill.provenance == Provenance.calibrated and not include_calibrated:
+                continue
             if a.kill.provenance == Provenance.calibrated:
                 # the file's bounds are the fit's search range, not an uncertainty: a fitted value
                 # varies by CALIBRATED_SPREAD around itself (a stand-in for refitting every set)
@@ -234,6 +278,12 @@ def load_model(kb: KnowledgeBase, directory: Path | None = None) -> Model:
     for tki in TKIS:
         if tki not in pf.agents or tki not in kb.drugs:
             raise CaseError(f"{path.name}:agents", f"ALK TKI '{tki}' needs an agent entry and a KB drug")
+    for required_clone in (TOLERANT, ADAPTED, CHEMO_REFRACTORY):
+        if required_clone not in [c.id for c in pf.clones]:
+            raise CaseError(f"{path.name}:clones", f"needs a clone '{required_clone}'")
+    for a_name, a in pf.agents.items():
+        if a.adapts_note is not None:
+            _check_refs(kb, f"{path.name}:agents.{a_name}.adapts_note", a.adapts_note.refs)
     for required in (CHEMO, MET):
         if required not in pf.agents or pf.agents[required].cns_level is None:
             raise CaseError(f"{path.name}:agents.{required}", "needs an entry with cns_level")
@@ -294,16 +344,24 @@ def load_model(kb: KnowledgeBase, directory: Path | None = None) -> Model:
             cns_level = pen.level if pen is not None else s.Level3.unknown
         cns[i] = pf.cns_exposure[cns_level].value
     shared = {k: p.value for k, p in pf.shared.items()}
-    return Model(pf, shared, clone_ids, agent_ids, sens, kill, cns, prevalence, rate, parent, log_frac, notes)
+    out = Model(pf, shared, clone_ids, agent_ids, sens, kill, cns, prevalence, rate, parent, log_frac, notes)
+    out._set_persister_chemo()
+    return out
 
 
 def load_targets(kb: KnowledgeBase, directory: Path | None = None) -> list[Target]:
     path = (directory or DATA_DIR) / "targets.yaml"
     tf: TargetFile = _read(path, TargetFile)
+    pf_shared = _read((directory or DATA_DIR) / "parameters.yaml", ParameterFile).shared
     results = {r.id: r for t in kb.trials.values() for r in t.results}
     for i, t in enumerate(tf.targets):
         if t.result not in results:
             raise CaseError(f"{path.name}:targets[{i}].result", f"'{t.result}' is not a KB trial result")
+        if t.fits:
+            group, _, name = t.fits.partition(".")
+            p = pf_shared.get(name) if group == "shared" else None
+            if p is None or p.provenance != Provenance.calibrated:
+                raise CaseError(f"{path.name}:targets[{i}].fits", f"'{t.fits}' is not a calibrated shared parameter")
     return tf.targets
 
 

@@ -81,8 +81,13 @@ def validation_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def sweep_lines(sweep: dict[str, Any]) -> list[str]:
+    how = ("calibrated parameters refitted to the calibration trials for every set" if sweep.get("refit")
+           else "calibrated parameters varied +-25% around the published fit (not refitted)")
     out = [f"Sensitivity sweep: {sweep['sets']} parameter sets x {sweep['patients']} patients "
-           f"(executor: {sweep['executor']})"]
+           f"(executor: {sweep['executor']}; {how})"]
+    missed = sum(1 for r in sweep.get("per_set", []) if r.get("unreachable"))
+    if missed:
+        out.append(f"  {missed} set(s) could not reach every calibration target (see per_set[].unreachable)")
     for name, s in sweep["summary"].items():
         out.append(f"  {name}: PFS1 median {s['pfs1'][1]:.1f} ({s['pfs1'][0]:.1f}-{s['pfs1'][2]:.1f}); "
                    + (f"PFS2 median {s['pfs2'][1]:.1f} ({s['pfs2'][0]:.1f}-{s['pfs2'][2]:.1f})" if s.get("pfs2")

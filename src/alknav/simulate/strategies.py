@@ -18,7 +18,7 @@ import numpy as np
 from alknav.errors import AlknavError, CaseError
 from alknav.kb.loader import KnowledgeBase
 from alknav.simulate import model as m
-from alknav.simulate.params import CHEMO, MET, TKIS, Model
+from alknav.simulate.params import ADAPTED, CHEMO, CHEMO_REFRACTORY, MET, TKIS, TOLERANT, Model
 
 ALKNAV = "alknav"
 MAX_ENGINE_LINES = 4
@@ -33,20 +33,23 @@ NEUTRAL_DRUGS = frozenset({"bevacizumab", "atezolizumab", "pembrolizumab"})
 @dataclass(frozen=True)
 class Strategy:
     name: str
-    steps: tuple[tuple[str, ...], ...]  # empty for the engine-guided strategy
-
-    @property
-    def guided(self) -> bool:
-        return not self.steps
+    steps: tuple[tuple[str, ...], ...]  # fixed lines (for a guided strategy: the lines before the engine)
+    guided: bool = False  # after the fixed lines, the engine chooses every line
 
 
 def parse_strategy(text: str, model: Model) -> Strategy:
-    """'alectinib>lorlatinib>chemotherapy' or 'alknav'; CaseError naming --strategy otherwise."""
+    """'alectinib>lorlatinib>chemotherapy', 'alknav', or fixed lines then 'alknav' ('alectinib>alknav':
+    alectinib first, the engine's choice at every progression after it); CaseError naming --strategy
+    otherwise."""
     name = text.strip()
-    if name.lower() == ALKNAV:
-        return Strategy(ALKNAV, ())
+    parts = name.split(">")
+    guided = parts[-1].strip().lower() == ALKNAV
+    if guided:
+        parts = parts[:-1]
+        if not parts:
+            return Strategy(ALKNAV, (), True)
     steps: list[tuple[str, ...]] = []
-    for i, step in enumerate(name.split(">")):
+    for i, step in enumerate(parts):
         agents = tuple(sorted(a.strip().lower() for a in step.split("+") if a.strip()))
         if not agents:
             raise CaseError("--strategy", f"'{text}': step {i + 1} is empty")
@@ -57,7 +60,8 @@ def parse_strategy(text: str, model: Model) -> Strategy:
         if agents == (MET,):
             raise CaseError("--strategy", f"'{text}': a MET inhibitor is given only with an ALK TKI")
         steps.append(agents)
-    return Strategy(">".join("+".join(s) for s in steps), tuple(steps))
+    fixed = ">".join("+".join(s) for s in steps)
+    return Strategy(f"{fixed}>{ALKNAV}" if guided else fixed, tuple(steps), guided)
 
 
 @dataclass
@@ -77,6 +81,17 @@ class SequenceResult:
     @property
     def lines(self) -> int:
         return int(self.duration.shape[1])
+
+    def from_line(self, k: int) -> SequenceResult:
+        """The patients who started line k (0-based), with times counted from its start and lines
+        before it dropped: line k becomes line 1 of every endpoint (PFS1, PFS2, ...)."""
+        if k == 0:
+            return self
+        entered = ~np.isnan(self.duration[:, k])
+        start = self.start[entered, k:] - self.start[entered, k][:, None]
+        return SequenceResult(self.strategy, self.regimens, start, self.duration[entered, k:],
+                              self.event[entered, k:], self.regimen[entered, k:], self.dominant[entered, k:],
+                              self.brain_metastases[entered], self.engine)
 
 
 def _bucket(months: float) -> int:
@@ -172,16 +187,16 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
     """Every patient through the strategy's lines; the same seed gives every strategy the same
     patients and the same random draws per line (common random numbers)."""
     n, k = cohort.size, len(model.clone_ids)
-    lines = len(strategy.steps) if strategy.steps else MAX_ENGINE_LINES
+    lines = len(strategy.steps) + (MAX_ENGINE_LINES if strategy.guided else 0)
     if strategy.guided and policy is None:
         raise CaseError("--strategy", "the 'alknav' strategy needs the knowledge base")
     regimens: list[tuple[str, ...]] = []
-    kill_tables: list[tuple[np.ndarray, np.ndarray]] = []
+    kill_tables: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def regimen_index(agents: tuple[str, ...]) -> int:
         if agents not in regimens:
             regimens.append(agents)
-            kill_tables.append(m.regimen_kill(model, agents))
+            kill_tables.append((*m.regimen_kill(model, agents), *m.regimen_kill(model, agents, exposed=True)))
         return regimens.index(agents)
 
     start = np.zeros((n, lines))
@@ -195,11 +210,14 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
     bm = cohort.brain_metastases.copy()
     histories = _Histories(n)
     last_event = np.zeros(n, dtype=np.int8)
+    had_chemo = np.zeros(n, dtype=bool)
+    tki_exposed = np.zeros(n, dtype=bool)
+    chemo_share = _share(cohort.systemic, model.clone_index(CHEMO_REFRACTORY))
     line_seeds = np.random.SeedSequence(seed).spawn(lines + 1)[1:]  # child 0 made the cohort
     for line in range(lines):
         rng = np.random.default_rng(line_seeds[line])
         draws = rng.random((4, n, k))  # drawn for everyone so every strategy sees the same numbers
-        if strategy.guided:
+        if strategy.guided and line >= len(strategy.steps):
             assert policy is not None
             biopsy = rng.random((2, n, k))
             choice = _guided_choices(model, policy, active, line, state_sys, histories, bm, last_event, biopsy)
@@ -212,8 +230,18 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        ks = np.stack([kt[0] for kt in kill_tables])[reg[idx, line]]
-        kc = np.stack([kt[1] for kt in kill_tables])[reg[idx, line]]
+        exp = tki_exposed[idx, None]
+        ks = np.where(exp, np.stack([kt[2] for kt in kill_tables])[reg[idx, line]],
+                      np.stack([kt[0] for kt in kill_tables])[reg[idx, line]])
+        kc = np.where(exp, np.stack([kt[3] for kt in kill_tables])[reg[idx, line]],
+                      np.stack([kt[1] for kt in kill_tables])[reg[idx, line]])
+        chemo_now = np.array([CHEMO in r for r in regimens])[reg[idx, line]]
+        fresh = idx[chemo_now & ~had_chemo[idx]]
+        if fresh.size:  # chemo-refractoriness does not depend on ALK: it is restored in every clone
+            for state in (state_sys, state_cns):
+                state[fresh] = _reequilibrate(state[fresh], chemo_share[fresh], model.clone_index(CHEMO_REFRACTORY))
+        had_chemo[idx] |= chemo_now
+        tki_now = np.array([any(a in TKIS for a in r) for r in regimens])[reg[idx, line]]
         sub = m.Cohort(cohort.growth[idx], cohort.kill_factor[idx], state_sys[idx], state_cns[idx], bm[idx],
                        cohort.death_time[idx])
         out = m.run_line(model, sub, ks, kc, elapsed[idx], horizon, draws[:, idx, :])
@@ -228,11 +256,44 @@ def run_strategy(model: Model, cohort: m.Cohort, strategy: Strategy, seed: int, 
         if strategy.guided:
             histories.extend(idx, reg[idx, line], out.duration, regimens, model)
         progressed = (out.event == m.PROGRESSION_SYSTEMIC) | (out.event == m.PROGRESSION_CNS)
+        adapting = np.array([model.adapts(r) for r in regimens])[reg[idx, line]] & progressed
+        if adapting.any():  # tolerant cells that outlasted a potent ALK TKI no longer need ALK
+            rows = idx[adapting]
+            for state in (state_sys, state_cns):
+                state[rows] = _adapt(state[rows], model.shared["adaptive_share"], model.clone_index(TOLERANT),
+                                     model.clone_index(ADAPTED))
+        tki_exposed[idx] |= tki_now
         active[idx] = progressed
     engine = {}
     if policy is not None and strategy.guided:
         engine = {"engine_calls": policy.calls, "engine_refused": policy.refused, "cached_answers": len(policy.cache)}
     return SequenceResult(strategy, regimens, start, duration, event, reg, dominant, cohort.brain_metastases, engine)
+
+
+def _share(state: np.ndarray, j: int) -> np.ndarray:
+    total = state.sum(axis=1)
+    share: np.ndarray = np.divide(state[:, j], total, out=np.zeros_like(total), where=total > 0)
+    return share
+
+
+def _reequilibrate(state: np.ndarray, share: np.ndarray, j: int) -> np.ndarray:
+    """Chemotherapy-refractory cells back at the patient's own share of the burden, taken evenly from
+    every clone: refractoriness to platinum doublets is a trait independent of ALK signalling, so an
+    ALK TKI that killed the ALK-dependent refractory cells has not made the tumour chemo-sensitive."""
+    total = state.sum(axis=1)
+    others = total - state[:, j]
+    scale = np.divide(total * (1 - share), others, out=np.zeros_like(total), where=others > 0)
+    out: np.ndarray = state * scale[:, None]
+    out[:, j] = total * share
+    return out
+
+
+def _adapt(state: np.ndarray, share: float, tolerant: int, adapted: int) -> np.ndarray:
+    out = state.copy()
+    moved = share * out[:, tolerant]
+    out[:, tolerant] -= moved
+    out[:, adapted] += moved
+    return out
 
 
 History = tuple[tuple[tuple[str, ...], int], ...]

@@ -47,11 +47,13 @@ def _environment() -> Environment:
 
 def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en", *, generated: str | None = None,
                 top: int | None = None, nav: list[tuple[str, str]] | None = None,
-                actions: PageActions | None = None) -> str:
+                actions: PageActions | None = None, simulate: tuple[int, int] | None = None) -> str:
     """The report in ``lang``. ``generated`` is a date string printed as given (no clock is read);
     ``top`` limits the options shown (all by default); ``nav`` (label, same-site path) links are shown
     on screen above the report (the web app's way back), never in print; ``actions`` adds the web
-    result page's links to the sections and its PDF, language and back-to-the-form buttons."""
+    result page's links to the sections and its PDF, language and back-to-the-form buttons.
+    ``simulate`` (patients, seed) adds the sequencing-simulator section (hypothesis-generating; off by
+    default, it takes seconds)."""
     rendered = render_result(result, kb, lang)
     view = build_view(case, rendered, kb, generated=generated, top=top)
     view.figures = all_figures(case, rendered, kb)
@@ -59,10 +61,46 @@ def render_html(case: Case, result: Result, kb: KnowledgeBase, lang: str = "en",
     def tr(key: str, **values: Any) -> str:
         return t(lang, key, **{k: str(v) for k, v in values.items()})
 
+    sim, sim_rows = None, []
+    if simulate is not None:
+        from alknav.simulate import case_section
+
+        texts = {"aria_pfs": tr("r_sim_fig_pfs"), "aria_pfs2": tr("r_sim_fig_pfs2"), "x": tr("r_sim_x"),
+                 "y": tr("r_sim_y")}
+        sim = case_section.build(case, kb, texts, patients=simulate[0], seed=simulate[1])
+
+        def name(strategy: str) -> str:
+            return case_section.local_name(kb, strategy, lang, tr)
+
+        sim.history = [name(h) for h in sim.history]
+        sim_rows = _sim_rows(sim, tr, name)
     template = _environment().get_template("report.html.j2")
     links = [(label, href) for label, href in nav or [] if href.startswith("/")]  # same site only
     other = "en" if lang == "zh" else "zh"
     return template.render(v=view, t=tr, refs=Citations(kb, lang), nav=links, actions=actions, other_lang=other,
-                           other_t=lambda key: t(other, key),
+                           other_t=lambda key: t(other, key), sim=sim, sim_rows=sim_rows,
                            font_stack=CSS_FONT_STACK if lang == "zh" else _LATIN_FIRST,
                            css_case_id=re.sub(r"[^A-Za-z0-9_.-]", "", view.case_id))
+
+
+def _sim_rows(sim: Any, tr: Any, name: Any) -> list[dict[str, str | bool]]:
+    from alknav.simulate.case_section import COLOURS
+
+    def fmt(m: dict[str, float | None] | None) -> str:
+        if m is None:
+            return "—"  # the strategy has no such line
+        if m.get("value") is None:
+            return str(tr("r_sim_nr"))
+        if m["value"] == 0:
+            return "0"  # the line itself contains chemotherapy
+        lo = f"{m['ci_low']:.1f}" if m.get("ci_low") is not None else tr("r_sim_nr")
+        hi = f"{m['ci_high']:.1f}" if m.get("ci_high") is not None else tr("r_sim_nr")
+        return f"{m['value']:.1f} ({lo}–{hi})"
+
+    rows: list[dict[str, str | bool]] = []
+    for i, r in enumerate(sim.rows):
+        choices = ", ".join(f"{name(regimen)} {share:.0%}" for regimen, share in r.get("regimens", []))
+        rows.append({"name": name(r["name"]), "guided": r["guided"], "choices": choices, "pfs1": fmt(r["pfs1"]),
+                     "pfs2": fmt(r["pfs2"]), "ttc": fmt(r["time_to_chemotherapy"]),
+                     "colour": COLOURS[i % len(COLOURS)], "has_pfs2": r["pfs2"] is not None})
+    return rows
