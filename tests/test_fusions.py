@@ -402,3 +402,19 @@ def test_partner_breakpoint_on_the_wrong_chromosome_is_not_that_gene(kb: Knowled
 
     assert classify_breakpoint(kb, "EML4", "2", 42522656, "GRCh37") is not None
     assert classify_breakpoint(kb, "EML4", "5", 42522656, "GRCh37") is None
+
+
+def test_annotated_only_where_alknav_has_knowledge(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """ANNOTATED (oncokb-annotator's column name): True for the ALK fusions (the driver) and for a
+    fusion a curated mechanism names; False for a fusion of genes alknav has no knowledge of."""
+    from alknav.annotate.records_tsv import write_records
+
+    out = tmp_path / "out.tsv"
+    tally = write_records(read_fusions(DATA / "arriba_alk_synthetic.grch37.tsv", kb), kb, out)
+    with out.open(encoding="utf-8") as fh:
+        rows = {r["INPUT_ALTERATION"]: r for r in csv.DictReader(fh, delimiter="\t")}
+    assert rows["EML4-ALK fusion v1"]["ANNOTATED"] == "True"
+    assert rows["KIF5B-ALK fusion"]["ANNOTATED"] == "True"
+    assert rows["BCR-ABL1 fusion"]["ANNOTATED"] == "False"
+    assert "no ALK resistance mechanism" in rows["BCR-ABL1 fusion"]["ALKNAV_REASON"]
+    assert (tally.read, tally.annotated, tally.outside) == (6, 5, 1)

@@ -38,10 +38,38 @@ def test_annotate_keeps_every_row_in_order(kb: KnowledgeBase, tmp_path: Path) ->
     g1202r = annotated[0]
     assert g1202r["ALKNAV_ALTERATION"] == "ALK p.G1202R" and "lorlatinib" in g1202r["ALKNAV_SENSITIVE"]
     assert "crizotinib" in g1202r["ALKNAV_RESISTANT"] and g1202r["TX_CITATIONS"].startswith(("doi:", "pmid:"))
+    assert g1202r["ANNOTATED"] == "True"  # curated calls: alknav has knowledge to add
     tp53 = annotated[1]
     assert tp53["ANNOTATED"] == "False" and "outside" in tp53["ALKNAV_REASON"]
     silent = next(r for r in annotated if r["Variant_Classification"] == "Silent")
     assert silent["ALKNAV_RECOGNIZED"] == "False" and "synonymous" in silent["ALKNAV_REASON"]
+    assert silent["ANNOTATED"] == "False"  # an ALK row alknav could not read has nothing to add
+    kras = next(r for r in annotated if r["Hugo_Symbol"] == "KRAS")
+    assert kras["ANNOTATED"] == "True" and kras["ALKNAV_MECHANISM"]  # a curated bypass mechanism
+
+
+def test_annotated_false_for_alk_changes_without_curated_calls(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = tmp_path / "m.maf"
+    path.write_text("Hugo_Symbol\tHGVSp_Short\nALK\tp.A1000T\nALK\tp.Q9999Z\nALK\tp.G1202R\nERBB2\tp.S310F\n")
+    tally = annotate_maf(path, tmp_path / "out.maf", kb)
+    rows = _rows(tmp_path / "out.maf")
+    assert [r["ANNOTATED"] for r in rows] == ["False", "False", "True", "False"]
+    assert [r["ALKNAV_RECOGNIZED"] for r in rows[:3]] == ["True", "False", "True"]
+    assert rows[0]["ALKNAV_REASON"] == "ALK change with no curated drug calls"
+    assert (tally.read, tally.recognised, tally.annotated, tally.not_interpretable) == (4, 2, 1, 1)
+    assert tally.outside == 1
+
+
+def test_cna_annotated_for_curated_amplification(kb: KnowledgeBase, tmp_path: Path) -> None:
+    from alknav.annotate.records_tsv import write_records
+
+    path = tmp_path / "cna.tsv"
+    path.write_text("Hugo_Symbol\tS1\tS2\nMET\t2\t1\nERBB2\t2\t0\nALK\t2\t0\n")
+    tally = write_records(read_cna(path), kb, tmp_path / "out.tsv")
+    rows = _rows(tmp_path / "out.tsv")
+    got = {(r["SAMPLE"], r["GENE"]): r["ANNOTATED"] for r in rows}
+    assert got == {("S1", "MET"): "True", ("S2", "MET"): "False", ("S1", "ERBB2"): "False", ("S1", "ALK"): "True"}
+    assert (tally.read, tally.recognised, tally.annotated, tally.not_interpretable, tally.outside) == (4, 2, 2, 1, 1)
 
 
 @pytest.mark.skipif(not ONCOKB.exists(), reason="../shared not present")

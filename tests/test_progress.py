@@ -69,18 +69,18 @@ def test_bars_drawn_on_an_injected_terminal_console(kb: KnowledgeBase, tmp_path:
     assert f"{rows}/{rows} rows" in drawn
 
 
-def test_writer_counts_rows_as_polars_hands_them_over(tmp_path: Path) -> None:
+def test_writing_bar_moves_per_batch(tmp_path: Path) -> None:
+    import polars as pl
     from rich.progress import Progress
 
-    from alknav.inputs.genomic.maf import _Append
+    from alknav.inputs.genomic.maf import _Watch
 
     with Progress(console=Console(file=io.StringIO(), force_terminal=True)) as bars:
-        bar = progress.Task(bars, bars.add_task("w", total=5))
-        with _Append(tmp_path / "o.tsv", bar) as out:
-            out.write(b"a\tb\nc\td\n")
-            out.write(b"e\tf\n")
-        assert bars.tasks[0].completed == 3  # rows written so far, before done() fills the bar
-    assert (tmp_path / "o.tsv").read_bytes() == b"a\tb\nc\td\ne\tf\n"
+        watch = _Watch(progress.Task(bars, bars.add_task("w", total=5)))
+        watch(pl.Series([False, True, False]))
+        watch(pl.Series([False]))
+        assert bars.tasks[0].completed == 4  # rows seen so far, before done() fills the bar
+    assert watch.malformed == 1
 
 
 def test_no_bars_outside_a_command(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
 import alknav.service.api as api_module
+from alknav import __version__ as alknav_version
 from alknav.errors import AlknavError
 from alknav.recommend.engine import recommend as real_recommend
 from alknav.service import Settings, create_app, create_key, list_keys, revoke_key
@@ -238,8 +239,10 @@ class StoreContract:
         assert svc.client.get(url, headers=svc.auth).json() == fresh
         assert len(engine_runs) == 2
         assert svc.rows(f"SELECT knowledge_version FROM case_results {where}") == [(kb_version,)]
-        # served by another alknav version: recomputed
-        monkeypatch.setattr(api_module, "alknav_version", alk_version + ".later")
+        assert alk_version.startswith(alknav_version + "+")  # the version and a digest of KB files and code
+        # served by another alknav build: recomputed
+        state = svc.client.app.state.alknav  # type: ignore[attr-defined]
+        monkeypatch.setattr(state, "build_id", alk_version + ".later")
         assert svc.client.get(url, headers=svc.auth).json() == fresh
         assert len(engine_runs) == 3
         assert svc.rows(f"SELECT alknav_version FROM case_results {where}") == [(alk_version + ".later",)]

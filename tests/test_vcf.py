@@ -458,3 +458,21 @@ def test_inframe_indels_are_named_without_annotation(kb: KnowledgeBase, tmp_path
     records = list(read_vcf(path, kb, build=build))
     assert [r.alteration for r in records[:2]] == ["ALK p.G1202del", "ALK p.T1151Tins"]
     assert records[2].alteration is None and "insertion/deletion" in (records[2].reason or "")
+
+
+def test_annotated_only_where_alknav_has_knowledge(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """ANNOTATED (oncokb-annotator's column name) is True only for records with curated knowledge:
+    the translated G1202R/L1196M/C1156Y; an ALK change outside the shipped sequence, an intronic one
+    and a record of another gene are False and keep their reason (before, an unread ALK change
+    was True)."""
+    from alknav.annotate.records_tsv import write_records
+
+    out = tmp_path / "out.tsv"
+    tally = write_records(read_vcf(DATA / "alk_grch37.vcf", kb), kb, out)
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert {r["INPUT_ALTERATION"]: r["ANNOTATED"] for r in rows if r["INPUT_ALTERATION"]} == {
+        "ALK p.G1202R": "True", "ALK p.L1196M": "True", "ALK p.C1156Y": "True"}
+    unread = [r for r in rows if not r["INPUT_ALTERATION"]]
+    assert len(unread) == 3 and all(r["ANNOTATED"] == "False" and r["ALKNAV_REASON"] for r in unread)
+    assert (tally.read, tally.recognised, tally.annotated, tally.not_interpretable) == (6, 3, 3, 3)

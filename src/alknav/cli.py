@@ -624,7 +624,8 @@ def annotate_cmd(
     except AlknavError as exc:
         partial.unlink(missing_ok=True)
         _fail(str(exc), field=getattr(exc, "field", ""))
-    print(f"alknav: wrote {output} ({', '.join(f'{k} {v}' for k, v in counts.items())})", file=sys.stderr)
+    print(f"alknav: wrote {output}", file=sys.stderr)
+    print(f"alknav: {counts.line(given[0].name)}", file=sys.stderr)  # same words for every kind
 
 
 def _clinical_columns(clinical: Path | None) -> dict[str, dict[str, str]]:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from alknav.annotate.columns import COLUMNS, annotate_alteration
+from alknav.annotate.columns import COLUMNS, Tally, annotate_alteration, relevant_genes
 from alknav.inputs.genomic.records import GenomicRecord
 from alknav.kb.loader import KnowledgeBase
 
@@ -16,11 +16,13 @@ LEAD = ["INPUT_FILE", "INPUT_LINE", "SAMPLE", "GENE", "INPUT_ALTERATION", "ALTER
 
 
 def write_records(records: Iterable[GenomicRecord], kb: KnowledgeBase, out: Path,
-                  extra: dict[str, dict[str, str]] | None = None) -> dict[str, int]:
-    """`extra` maps sample -> columns to add (e.g. from the clinical table)."""
+                  extra: dict[str, dict[str, str]] | None = None) -> Tally:
+    """`extra` maps sample -> columns to add (e.g. from the clinical table). Returns the summary counts;
+    a record of no known gene (e.g. a malformed line) counts as in scope, so as not interpretable."""
     extra = extra or {}
     extra_cols = sorted({c for cols in extra.values() for c in cols})
-    counts = {"records": 0, "recognized": 0}
+    tally = Tally()
+    genes = set(relevant_genes(kb))
     cache: dict[tuple[str | None, str | None], dict[str, str]] = {}
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
@@ -30,10 +32,9 @@ def write_records(records: Iterable[GenomicRecord], kb: KnowledgeBase, out: Path
             if key not in cache:
                 cache[key] = annotate_alteration(rec.alteration, kb, rec.reason)
             cols = cache[key]
-            counts["records"] += 1
-            counts["recognized"] += cols["ALKNAV_RECOGNIZED"] == "True"
+            tally.add(cols, in_scope=rec.gene is None or rec.gene.upper() in genes)
             sample_extra = extra.get(rec.sample or "", {})
             writer.writerow([rec.file, rec.line, rec.sample or "", rec.gene or "", rec.alteration or "",
                              rec.source, rec.build or "", json.dumps(rec.detail, sort_keys=True) if rec.detail else ""]
                             + [sample_extra.get(c, "") for c in extra_cols] + [cols[c] for c in COLUMNS])
-    return counts
+    return tally

@@ -38,6 +38,9 @@ class ServiceState:
     kb: KnowledgeBase
     store: Store
     keys: KeyChecker
+    # what a stored result was computed by: alknav's version plus a digest of the knowledge files and
+    # alknav's code (kb/cache.py cache_key), so that an edit without a version bump is another build
+    build_id: str = alknav_version
 
 
 def state(request: Request) -> ServiceState:
@@ -225,7 +228,7 @@ def _stored_recommendation(st: ServiceState, rec: CaseVersion, case: Case, lang:
     version) and stored; every later request, in any language, renders the stored one. A result stored
     under another knowledge-base or alknav version does not match the key, so it is recomputed."""
     effective = region or case.patient.region.value  # the engine's own choice when no region is asked
-    key = ResultKey(knowledge_version=st.kb.version, region=effective, alknav_version=alknav_version)
+    key = ResultKey(knowledge_version=st.kb.version, region=effective, alknav_version=st.build_id)
     text = st.store.stored_result(rec.id, rec.version, key)
     if text is not None:
         try:

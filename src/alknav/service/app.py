@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alknav import __version__
 from alknav.inputs.case_model import Case
-from alknav.kb.loader import load_kb
+from alknav.kb.loader import default_root, load_kb
 from alknav.service.api import CASE_SCHEMA_REF, ServiceState, router
 from alknav.service.auth import KeyChecker
 from alknav.service.docs import docs_page
@@ -205,7 +205,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="alknav", version=__version__, description=_DESCRIPTION, docs_url=None, redoc_url=None,
                   lifespan=lifespan)
-    app.state.alknav = ServiceState(settings=settings, kb=kb, store=store, keys=KeyChecker(store))
+    from alknav.kb.cache import cache_key
+
+    build_id = f"{__version__[:30]}+{cache_key(settings.kb_dir or default_root())[:16]}"  # fits String(50)
+    app.state.alknav = ServiceState(settings=settings, kb=kb, store=store, keys=KeyChecker(store), build_id=build_id)
     app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreBusy, _store_busy)

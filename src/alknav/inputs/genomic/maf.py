@@ -13,12 +13,11 @@ import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from alknav import progress
-from alknav.annotate.columns import COLUMNS, annotate_alteration, empty_row
+from alknav.annotate.columns import COLUMNS, Tally, annotate_alteration, empty_row, parse_row, relevant_genes
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
 from alknav.kb.loader import KnowledgeBase
 
@@ -33,12 +32,6 @@ NON_CODING = frozenset({"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flan
 
 def _first(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((c for c in names if c in columns), None)
-
-
-def relevant_genes(kb: KnowledgeBase) -> list[str]:
-    """ALK plus every gene a curated mechanism names (the only genes whose rows get calls)."""
-    genes = {"ALK"} | {m.gene.upper() for m in kb.mechanisms.values() if m.gene}
-    return sorted(genes)
 
 
 def _gzipped(path: Path) -> bool:
@@ -165,7 +158,7 @@ _NO_CSE = pl.QueryOptFlags(comm_subplan_elim=False)  # the two scans of one file
 
 
 def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
-                 extra: dict[str, dict[str, str]] | None = None) -> dict[str, int]:
+                 extra: dict[str, dict[str, str]] | None = None) -> Tally:
     """Write `path` with alknav's columns appended to every row.
 
     Pass 1 parses only the gene, protein-change, classification (and sample) columns and yields
@@ -201,7 +194,10 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
                           .values())
     tabs = line.str.count_matches("\t", literal=True).cast(pl.Int64)  # unsigned, len - 1 - tabs would wrap
     wrong = tabs != len(columns) - 1
-    annotation = pl.when(wrong).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(annotator.outside))
+    tally = _tally(annotations["a"], annotator.outside)
+    watch = _Watch(progress.task(f"{path.name}: writing", total=annotations.height, unit="rows"))
+    flagged = wrong.map_batches(watch, return_dtype=pl.Boolean, is_elementwise=True)
+    annotation = pl.when(flagged).then(pl.lit(malformed)).otherwise(pl.col("a").fill_null(annotator.outside))
     # a short row is padded with empty fields so alknav's columns stay under their own headings
     pad = pl.lit("\t" * len(columns)).str.slice(0, (len(columns) - 1 - tabs).clip(lower_bound=0))
     parts = [pl.concat_str([line, pad]), annotation] + ([pl.col("x")] if names else [])
@@ -209,27 +205,47 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     header = "\t".join([*columns, *COLUMNS, *names])
     with out.open("w", encoding="utf-8") as fh:
         fh.write(header + "\n")
-    bar = progress.task(f"{path.name}: writing", total=annotations.height, unit="rows")
     try:
-        body.sink_csv(_Append(out, bar), include_header=False, quote_style="never", optimizations=_NO_CSE)
+        body.sink_csv(_Append(out), include_header=False, quote_style="never", optimizations=_NO_CSE)
     except pl.exceptions.ComputeError as exc:  # e.g. a line holding the 0x1F character
         raise InputFileError(str(path), None, f"cannot copy rows: {exc}") from None
-    bar.done()
-    return {"annotated_keys": len(annotator.cache)}
+    watch.bar.done()
+    if watch.malformed:  # rare: find those rows again, so the summary counts them as written
+        bad = lines.with_row_index("i").filter(wrong).select("i").collect(optimizations=_NO_CSE)["i"]
+        for value in annotations["a"].gather(bad).to_list():
+            tally.add(parse_row(value if value is not None else annotator.outside), value is not None, -1)
+            tally.add(parse_row(malformed), True)
+    return tally
+
+
+def _tally(values: pl.Series, outside: str) -> Tally:
+    """Counts from pass 1: each distinct annotation string once (a handful), nulls are other genes."""
+    tally = Tally()
+    tally.add(parse_row(outside), in_scope=False, n=values.null_count())
+    for value, n in values.drop_nulls().value_counts().iter_rows():
+        tally.add(parse_row(value), in_scope=True, n=n)
+    return tally
+
+
+class _Watch:
+    """Sees pass 2's malformed-row flags batch by batch (a boolean column, no strings): counts the
+    malformed rows and moves the writing bar, once per batch."""
+
+    def __init__(self, bar: progress.Task) -> None:
+        self.bar = bar
+        self.malformed = 0
+
+    def __call__(self, wrong: pl.Series) -> pl.Series:
+        self.bar.advance(len(wrong))
+        self.malformed += int(wrong.sum())
+        return wrong
 
 
 class _Append(io.FileIO):
-    """The output file opened for appending, so polars writes the body after the header. Rows
-    written are counted per chunk polars hands over (a C-speed newline count), for the bar."""
+    """The output file opened for appending, so polars writes the body after the header."""
 
-    def __init__(self, path: Path, bar: progress.Task | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         super().__init__(path, "ab")
-        self.bar = bar if bar is not None and bar.active else None
-
-    def write(self, data: Any) -> int:
-        if self.bar is not None:
-            self.bar.advance(bytes(data).count(b"\n"))  # polars hands over bytes, megabytes at a time
-        return super().write(data)
 
 
 def _one_build(path: Path, builds: set[str]) -> None:
