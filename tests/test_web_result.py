@@ -114,3 +114,22 @@ def test_form_from_case_round_trips_the_full_form() -> None:
     case.pop("prior_immune_checkpoint_inhibitor", None)  # 'no' and blank both mean False in the case
     again.pop("prior_immune_checkpoint_inhibitor", None)
     assert again == case
+
+
+def test_oversized_carried_case_is_refused(client: TestClient) -> None:
+    fields = _carried(_result(client, "zh", DEMO_LIKE))
+    response = client.post("/web/result?lang=zh", data={**fields, "case": fields["case"] + " " * 1_000_001})
+    assert response.status_code == 413
+    assert "Traceback" not in response.text
+
+
+def test_carried_case_reads_back_the_same() -> None:
+    """The contract JSON a result page carries gives the same case again, extra fields noted once."""
+    from alknav.inputs.case_reader import load_case_text, parse_case_data
+    from alknav.service.web import carried_case
+
+    case = parse_case_data({"case_format": 1, "diagnosis": {"alk": {"fusion": "EML4-ALK"}}, "history": [],
+                            "current": {"status": "treatment_naive"}, "tumour_board": "May"})
+    again = parse_case_data(load_case_text(carried_case(case)))
+    assert again == case
+    assert again.model_extra is not None and len(again.model_extra["unmapped"]) == 1
