@@ -133,3 +133,21 @@ def test_carried_case_reads_back_the_same() -> None:
     again = parse_case_data(load_case_text(carried_case(case)))
     assert again == case
     assert again.model_extra is not None and len(again.model_extra["unmapped"]) == 1
+
+
+def test_uploaded_case_carries_through_to_pdf_language_and_form(client: TestClient) -> None:
+    from pathlib import Path
+
+    import alknav
+
+    demo = (Path(alknav.__file__).parent / "examples" / "demo_case.yaml").read_bytes()
+    response = client.post("/web/upload?lang=zh", data={"csrf": _token(client, "zh"), "kind": "case", "region": "CN"},
+                           files={"file": ("demo.yaml", demo, "application/yaml")})
+    assert response.status_code == 200
+    fields = _carried(response.text)
+    assert json.loads(fields["case"])["id"] == "demo-001"
+    en = client.post("/web/result?lang=en", data=fields)
+    assert en.status_code == 200 and "lorlatinib" in en.text and "China" in en.text
+    form = client.post("/web/edit?lang=zh", data=fields)
+    assert form.status_code == 200
+    assert 'value="阿来替尼"' in form.text and "ALK p.Gly1202Arg" in form.text
