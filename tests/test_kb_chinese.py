@@ -155,3 +155,13 @@ def kb() -> KnowledgeBase:
 
 
 _ = Path
+
+
+def test_chinese_report_names_the_kind_of_alteration(kb: KnowledgeBase) -> None:
+    path = SCENARIOS / "met_amp_after_lorlatinib.yaml"
+    if not path.exists():
+        pytest.skip("scenario not shipped")
+    case = parse_case_data(yaml.safe_load(path.read_text(encoding="utf-8"))["case"])
+    html = render_html(case, recommend(case, kb), kb, "zh")
+    summary = re.search(r'<div class="summary" id="summary">(.*?)</div>', html, re.S)
+    assert summary and "MET 扩增" in summary.group(1) and "amplification" not in summary.group(1)
