@@ -4,6 +4,7 @@ field named in words; the English table repeats the sentence the error carries (
 from __future__ import annotations
 
 import ast
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,3 +126,25 @@ def test_chinese_upload_refusal_names_the_field(client: TestClient) -> None:
                            files={"file": ("case.yaml", case.encode(), "application/yaml")})
     assert response.status_code == 400
     assert "第 1 线 — 方案：当前状态为初治，但既往治疗中列有全身治疗" in response.text
+
+
+@pytest.mark.parametrize(("path", "status", "words"), [
+    ("/kb/drugs/lorlatinab?lang=zh", 404, "知识库中没有药物“lorlatinab”；是否指"),
+    ("/kb/drugs/lorlatinab?lang=en", 404, "unknown drug 'lorlatinab'; did you mean"),
+    ("/kb/mutations/Q9999Z?lang=zh", 404, "知识库中没有突变“Q9999Z”"),
+])
+def test_unknown_names_in_the_page_language(client: TestClient, path: str, status: int, words: str) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert words in html.unescape(response.text)
+
+
+def test_chinese_upload_checks_in_chinese(client: TestClient) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/?lang=zh").text)
+    assert token
+    empty = client.post("/web/upload?lang=zh", data={"csrf": token.group(1), "kind": "case"},
+                        files={"file": ("case.yaml", b"", "application/yaml")})
+    assert empty.status_code == 400 and "文件为空" in empty.text
+    kind = client.post("/web/upload?lang=zh", data={"csrf": token.group(1), "kind": "pdf"},
+                       files={"file": ("case.yaml", b"x: 1", "application/yaml")})
+    assert kind.status_code == 400 and "文件类型须为" in kind.text

@@ -27,7 +27,8 @@ _ACRONYM = re.compile(r"^[A-Za-z0-9 ./-]+$")  # ALEX, PROFILE 1014, eXalt3: a tr
 
 _PHASE_EN = re.compile(r"phase (?:\d|I{1,3})[ab]?(?:/(?:\d|I{1,3}))?", re.I)
 _PHASE_ZH = re.compile(r"(?<![A-Za-z])I{1,3}b?(?:/I{1,3})?\s*期")
-_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "june": "6",
+          "december": "12"}
 
 
 def _numbers(text: str) -> list[str]:
@@ -56,6 +57,8 @@ def _pairs(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
                 (f"{trial.id}.population", trial.population, trial.population_zh)]
         out += [(f"{trial.id}.{arm.id}.description", arm.description, arm.description_zh) for arm in trial.arms]
         out += [(f"{trial.id}.{r.id}.population", r.population, r.population_zh) for r in trial.results]
+        out += [(f"{trial.id}.{r.id}.endpoint_detail", r.endpoint_detail, r.endpoint_detail_zh)
+                for r in trial.results]
     out += [(f"regimen {r.id}", r.name.en, r.name.zh) for r in kb.regimens.values()]
     return [p for p in out if p[1]]
 
@@ -110,7 +113,7 @@ def test_chinese_results_show_no_english_trial_arm_or_regimen(kb: KnowledgeBase)
         texts = [o.name for o in result.options] + [x.name for x in result.excluded]
         for option in result.options:
             for e in option.expected_efficacy:
-                texts += [e.trial, e.arm, e.population]
+                texts += [e.trial, e.arm, e.population, e.endpoint]
         seen += 1
         found = [run for text in texts for run in english_runs(f"<p>{text}</p>", _allowed(kb))]
         if found:
@@ -152,3 +155,13 @@ def kb() -> KnowledgeBase:
 
 
 _ = Path
+
+
+def test_chinese_report_names_the_kind_of_alteration(kb: KnowledgeBase) -> None:
+    path = SCENARIOS / "met_amp_after_lorlatinib.yaml"
+    if not path.exists():
+        pytest.skip("scenario not shipped")
+    case = parse_case_data(yaml.safe_load(path.read_text(encoding="utf-8"))["case"])
+    html = render_html(case, recommend(case, kb), kb, "zh")
+    summary = re.search(r'<div class="summary" id="summary">(.*?)</div>', html, re.S)
+    assert summary and "MET 扩增" in summary.group(1) and "amplification" not in summary.group(1)

@@ -114,3 +114,40 @@ def test_form_from_case_round_trips_the_full_form() -> None:
     case.pop("prior_immune_checkpoint_inhibitor", None)  # 'no' and blank both mean False in the case
     again.pop("prior_immune_checkpoint_inhibitor", None)
     assert again == case
+
+
+def test_oversized_carried_case_is_refused(client: TestClient) -> None:
+    fields = _carried(_result(client, "zh", DEMO_LIKE))
+    response = client.post("/web/result?lang=zh", data={**fields, "case": fields["case"] + " " * 1_000_001})
+    assert response.status_code == 413
+    assert "Traceback" not in response.text
+
+
+def test_carried_case_reads_back_the_same() -> None:
+    """The contract JSON a result page carries gives the same case again, extra fields noted once."""
+    from alknav.inputs.case_reader import load_case_text, parse_case_data
+    from alknav.service.web import carried_case
+
+    case = parse_case_data({"case_format": 1, "diagnosis": {"alk": {"fusion": "EML4-ALK"}}, "history": [],
+                            "current": {"status": "treatment_naive"}, "tumour_board": "May"})
+    again = parse_case_data(load_case_text(carried_case(case)))
+    assert again == case
+    assert again.model_extra is not None and len(again.model_extra["unmapped"]) == 1
+
+
+def test_uploaded_case_carries_through_to_pdf_language_and_form(client: TestClient) -> None:
+    from pathlib import Path
+
+    import alknav
+
+    demo = (Path(alknav.__file__).parent / "examples" / "demo_case.yaml").read_bytes()
+    response = client.post("/web/upload?lang=zh", data={"csrf": _token(client, "zh"), "kind": "case", "region": "CN"},
+                           files={"file": ("demo.yaml", demo, "application/yaml")})
+    assert response.status_code == 200
+    fields = _carried(response.text)
+    assert json.loads(fields["case"])["id"] == "demo-001"
+    en = client.post("/web/result?lang=en", data=fields)
+    assert en.status_code == 200 and "lorlatinib" in en.text and "China" in en.text
+    form = client.post("/web/edit?lang=zh", data=fields)
+    assert form.status_code == 200
+    assert 'value="阿来替尼"' in form.text and "ALK p.Gly1202Arg" in form.text

@@ -142,7 +142,8 @@ def _report_extras(case: Case) -> None:
         return
     shown = ", ".join(names[:MAX_EXTRA_REPORTED])
     more = f" and {len(names) - MAX_EXTRA_REPORTED} more" if len(names) > MAX_EXTRA_REPORTED else ""
-    extra["unmapped"] = [*(unmapped or []), f"fields not in the case format, ignored: {shown}{more}"]
+    note = f"fields not in the case format, ignored: {shown}{more}"
+    extra["unmapped"] = list(dict.fromkeys([*(unmapped or []), note]))  # read again (a carried case): once
 
 def _field(loc: tuple[Any, ...]) -> str:
     out = ""

@@ -306,6 +306,8 @@ class Result(Cited):
     arm: str
     endpoint: Endpoint
     endpoint_detail: str = ""
+    endpoint_detail_zh: str = Field(default="", description="the qualifier in Chinese; required with "
+                                                            "`endpoint_detail`")
     value: float | None = None
     value_text: str | None = Field(default=None, description="e.g. 'not reached'")
     unit: Unit
@@ -329,6 +331,7 @@ class Result(Cited):
         if self.value is None and not self.value_text:
             raise ValueError("a result needs value or value_text")
         _needs_chinese(self.population, self.population_zh, "population")
+        _needs_chinese(self.endpoint_detail, self.endpoint_detail_zh, "endpoint_detail")
         if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
             raise ValueError("ci_low is above ci_high")
         if self.value is not None and self.ci_low is not None and self.value < self.ci_low:

@@ -260,8 +260,10 @@ def _efficacy(e: r.Efficacy, kb: KnowledgeBase, lang: str) -> r.Efficacy:
     arm = next((a for a in trial.arms if e.arm in (a.description, a.id)), None)
     population = next((x.population_zh for x in trial.results if x.population == e.population and x.population_zh),
                       e.population)
+    endpoint = next((f"{x.endpoint.value} ({x.endpoint_detail_zh})" for x in trial.results
+                     if x.endpoint_detail_zh and e.endpoint == f"{x.endpoint.value} ({x.endpoint_detail})"), e.endpoint)
     return e.model_copy(update={"trial": trial.name_zh, "arm": arm.description_zh or arm.id if arm else e.arm,
-                                "population": population})
+                                "population": population, "endpoint": endpoint})
 
 
 def _option(o: r.Option, kb: KnowledgeBase, lang: str) -> Option:

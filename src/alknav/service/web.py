@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
-from alknav.errors import AlknavError, CaseError
+from alknav.errors import AlknavError, CaseError, LookupFailed
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import case_error, t
 from alknav.service.security import CSRF_COOKIE, CSRF_FIELD, CsrfTokens, page_csp
@@ -54,7 +54,13 @@ _WORDS = {
            "err_carried": "the case this page carried could not be read back (it was changed or damaged); "
                           "enter the case again",
            "err_too_large": "the case this page carried is larger than {limit} bytes",
-           "err_pdf": "the PDF could not be produced: {reason}"},
+           "err_pdf": "the PDF could not be produced: {reason}",
+           "err_file_large": "file larger than {limit} bytes", "err_file_empty": "empty file",
+           "err_file_kind": "file type must be case, vcf or fusions, not '{kind}'",
+           "err_region": "region must be one of {regions}, not '{region}'",
+           "err_unknown": "unknown {kind} '{name}'",
+           "err_unknown_hint": "unknown {kind} '{name}'; did you mean {hint}?",
+           "kind_drug": "drug", "kind_mutation": "mutation"},
     "zh": {"title": "alknav — ALK阳性非小细胞肺癌后续治疗选项", "enter": "录入病例", "upload": "上传文件",
            "browse": "知识库", "drugs": "药物", "mutations": "突变", "region": "地区",
            "fusion": "ALK融合（如 EML4-ALK）", "variant": "融合变异体（可选，如 V3）",
@@ -71,7 +77,13 @@ _WORDS = {
            "err_csrf": "表单已过期或来自其他网站；请重新加载页面后再次提交",
            "err_carried": "本页携带的病例无法读取（已被更改或损坏）；请重新录入病例",
            "err_too_large": "本页携带的病例超过 {limit} 字节",
-           "err_pdf": "无法生成 PDF：{reason}"},
+           "err_pdf": "无法生成 PDF：{reason}",
+           "err_file_large": "文件超过 {limit} 字节", "err_file_empty": "文件为空",
+           "err_file_kind": "文件类型须为病例文件、VCF 或融合检测结果，而不是“{kind}”",
+           "err_region": "地区须为 {regions} 之一，而不是“{region}”",
+           "err_unknown": "知识库中没有{kind}“{name}”",
+           "err_unknown_hint": "知识库中没有{kind}“{name}”；是否指 {hint}？",
+           "kind_drug": "药物", "kind_mutation": "突变"},
 }
 
 
@@ -130,6 +142,16 @@ def _refusal_page(exc: AlknavError, lang: str) -> HTMLResponse:
     words = refusal(exc, lang).replace(str(tempfile.gettempdir()), "…")
     return _error(lang, LABELS[lang]["field_error"].format(label=field_label(name, lang), message=words)
                   if name else words)
+
+
+def _not_found(exc: AlknavError, lang: str) -> str:
+    """A name the knowledge base does not hold, in the page's language."""
+    if not isinstance(exc, LookupFailed):
+        return str(exc)
+    words = _WORDS[lang]
+    key = "err_unknown_hint" if exc.suggestions else "err_unknown"
+    return (words[key].replace("{kind}", words.get(f"kind_{exc.kind}", exc.kind)).replace("{name}", exc.name[:100])
+            .replace("{hint}", ", ".join(exc.suggestions)))
 
 
 def _lines(text: str) -> list[str]:
@@ -259,13 +281,14 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
             return denied
         data = await file.read(max_upload_bytes + 1)
         if len(data) > max_upload_bytes:
-            return _error(lang, f"file larger than {max_upload_bytes} bytes", 413)
+            return _error(lang, _WORDS[lang]["err_file_large"].format(limit=max_upload_bytes), 413)
         if not data:
-            return _error(lang, "empty file")
+            return _error(lang, _WORDS[lang]["err_file_empty"])
         if kind not in ("case", "vcf", "fusions"):
-            return _error(lang, f"file type must be case, vcf or fusions, not '{kind}'")
+            return _error(lang, _WORDS[lang]["err_file_kind"].replace("{kind}", kind[:40]))
         if region not in _REGIONS:
-            return _error(lang, f"region must be one of {', '.join(_REGIONS)}, not '{region[:40]}'")
+            return _error(lang, _WORDS[lang]["err_region"].replace("{regions}", ", ".join(_REGIONS))
+                          .replace("{region}", region[:40]))
 
         def work() -> HTMLResponse:
             try:
@@ -344,7 +367,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
         try:
             d = find_drug(kb, name)
         except AlknavError as exc:
-            return _error(lang, str(exc), 404)
+            return _error(lang, _not_found(exc, lang), 404)
         return _page(lang, "drug.html.j2", f"/kb/drugs/{d.id}", d=d, refs=[cite(kb, r) for r in d.refs])
 
     @router.get("/kb/mutations", response_class=HTMLResponse)
@@ -359,7 +382,7 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
         try:
             match = find_mutation(kb, name)
         except AlknavError as exc:
-            return _error(lang, str(exc), 404)
+            return _error(lang, _not_found(exc, lang), 404)
         entries = [match.mutation] if match.mutation else match.components
         return _page(lang, "mutation.html.j2", f"/kb/mutations/{name}", entries=entries,
                      inn=lambda drug: kb.drugs[drug].inn, tr=lambda key: t(lang, key),

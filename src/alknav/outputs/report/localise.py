@@ -1,9 +1,11 @@
-"""Report wording for curated trial results ("not reached", the qualifier of a trial endpoint): fixed
-phrases go through the i18n table; trial names, arms and populations have their Chinese in the
-knowledge base; the endpoint qualifier is recorded in English only, so it is left out of the Chinese
-report, and the report says so."""
+"""Report wording for curated trial results ("not reached", who assessed it): fixed phrases go through
+the i18n table; trial names, arms, populations and endpoint qualifiers have their Chinese in the
+knowledge base (the Chinese rendered result carries it). A qualifier without Chinese (a knowledge base
+of another origin) is left out of the Chinese report, and the report says so."""
 
 from __future__ import annotations
+
+import re
 
 from alknav.kb.loader import KnowledgeBase
 from alknav.outputs.i18n import t, term
@@ -42,10 +44,20 @@ def efficacy_line(e: Efficacy, lang: str) -> tuple[str, bool]:
         high = number(e.ci_high) if e.ci_high is not None else t(lang, "ci_nr")
         text += f"（{t(lang, 'ci')} {number(e.ci_low)}–{high}）" if lang == "zh" else \
             f" ({t(lang, 'ci')} {number(e.ci_low)}–{high})"
+    assessed = e.assessor not in ("", "NR", "not_applicable")
     if lang == "en":
         if detail:
             text += f"; {detail}"
-        if e.assessor not in ("", "NR", "not_applicable"):
+        if assessed:
             text += f"; assessed by {e.assessor}"
         return text, False
-    return text, bool(detail)
+    chinese = bool(_CJK.search(detail))
+    if detail and chinese:
+        text += f"；{detail}"
+    if assessed:
+        who = t(lang, "who_investigator") if e.assessor == "investigator" else e.assessor + " "
+        text += "；" + t(lang, "assessed_by", who=who)
+    return text, bool(detail) and not chinese
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")

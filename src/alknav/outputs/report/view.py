@@ -212,6 +212,20 @@ def _cns_words(case: Case, lang: str) -> list[str]:
                                      ("cns_symptomatic", cns.symptomatic)) if on]
 
 
+_ALTERATION_ZH = ((re.compile(r" amplification$"), " 扩增"),
+                  (re.compile(r" exon (\d+) skipping$"), r" \1 号外显子跳跃"),
+                  (re.compile(r" fusion$"), " 融合"))
+
+
+def alteration_words(text: str, lang: str) -> str:
+    """A normalised alteration as the report shows it: the gene and the variant as written, the kind of
+    change in words of the report's language ('MET amplification' -> 'MET 扩增')."""
+    if lang == "zh":
+        for pattern, words in _ALTERATION_ZH:
+            text = pattern.sub(words, text)
+    return text
+
+
 def summary_lines(case: Case, result: RenderedResult, kb: KnowledgeBase, lang: str) -> list[str]:
     """The patient in two lines: who (age, sex, ECOG, histology, stage, fusion), then the course so far
     and the decision point (prior lines, status, biopsy findings, CNS, comorbidities)."""
@@ -245,7 +259,8 @@ def summary_lines(case: Case, result: RenderedResult, kb: KnowledgeBase, lang: s
         if cur.progression_pattern:
             now += _paren(lang, term(lang, "pattern", cur.progression_pattern.value))
         line2.append(t(lang, "s_now", status=now))
-    found = [str(a.get("normalized") or a.get("input")) for a in result.alterations if a.get("recognized")]
+    found = [alteration_words(str(a.get("normalized") or a.get("input")), lang) for a in result.alterations
+             if a.get("recognized")]
     if found:
         where = " ".join(x for x in (term(lang, "sample", cur.biopsy.sample or "") if cur.biopsy else "",
                                      cur.biopsy.method or "" if cur.biopsy else "") if x)
@@ -320,7 +335,8 @@ def _toxicity(kb: KnowledgeBase, raw: str, lang: str) -> str:
 
 
 def alteration_rows(result: RenderedResult, lang: str) -> list[AlterationRow]:
-    return [AlterationRow(input=str(a.get("input", "")), normalized=str(a.get("normalized") or "—"),
+    return [AlterationRow(input=str(a.get("input", "")),
+                          normalized=alteration_words(str(a.get("normalized") or "—"), lang),
                           kind=term(lang, "kind", str(a.get("kind", "unknown"))),
                           recognized=bool(a.get("recognized")), reason=str(a.get("reason") or ""))
             for a in result.alterations]
