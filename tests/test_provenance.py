@@ -78,7 +78,7 @@ def make_kb(root: Path, results: list[dict[str, Any]], references: list[dict[str
         "id": "testinib", "inn": "testinib", "name_zh": "测试替尼", "drug_class": "alk_tki",
         "refs": ["paper_abs"], "checked": {"basis": "primary_abstract", "passage": "abstract read"}}]})
     _write(root / "trials" / "t.yaml", {"trials": [{
-        "id": "t1", "name": "Test trial", "phase": "phase_2", "setting": "first_line",
+        "id": "t1", "name": "Test trial", "name_zh": "测试试验", "phase": "phase_2", "setting": "first_line",
         "arms": [{"id": "a", "regimen": ["testinib"]}], "results": results,
         "refs": ["paper_abs"], "checked": {"basis": "primary_abstract", "passage": "abstract read"}}]})
     _write(root / "mutations" / "m.yaml", {"mutations": []})
