@@ -237,6 +237,24 @@ def test_parameters_cite_kb_references(kb: KnowledgeBase, tmp_path: Path) -> Non
     assert "nosuchref2099" in str(info.value) and "parameters.yaml:clones" in info.value.field
 
 
+def test_only_a_calibration_target_sets_a_parameter(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """The fit/held-out split is data: a held-out target that names a parameter to fit is refused,
+    and so is a target naming a parameter that is not calibrated."""
+    for name in ("parameters.yaml", "targets.yaml"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    text = (tmp_path / "targets.yaml").read_text(encoding="utf-8")
+    held = ("result: alta2_pfs_post_alectinib, prior_line: alectinib, sequence: brigatinib, endpoint: pfs1, "
+            "follow_up: 12")
+    assert held in text
+    (tmp_path / "targets.yaml").write_text(text.replace(held, held + ", fits: shared.adaptive_share"), encoding="utf-8")
+    with pytest.raises(CaseError, match="only a calibration target"):
+        load_targets(kb, tmp_path)
+    (tmp_path / "targets.yaml").write_text(text.replace("fits: shared.adaptive_share", "fits: shared.death_rate"),
+                                           encoding="utf-8")
+    with pytest.raises(CaseError, match="not a calibrated shared parameter"):
+        load_targets(kb, tmp_path)
+
+
 def test_every_parameter_states_provenance(kb: KnowledgeBase) -> None:
     model = load_model(kb)
     params = [*model.file.shared.values(), *(a.kill for a in model.file.agents.values())]

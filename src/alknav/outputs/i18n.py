@@ -261,12 +261,14 @@ _REPORT["en"].update({
     "r_sim_choices": "its choices at the next line", "r_sim_nr": "NR",
     "r_sim_fig_pfs": "Kaplan–Meier curves of progression-free survival on the next line",
     "r_sim_fig_pfs2": "Kaplan–Meier curves of PFS2",
-    "r_sim_caption": "Dashed line: alknav-guided. Curves are from virtual patients; follow-up shown to 60 months.",
+    "r_sim_caption": "Dashed line: alknav-guided. Strategies that start with the same line share one next-line "
+                     "curve (the later one is drawn on top). Curves are from virtual patients; follow-up shown to "
+                     "60 months.",
     "r_sim_x": "months from the start of the next line", "r_sim_y": "probability progression-free",
     "r_sim_unavailable": "The simulator cannot model this history: it has no parameters for {regimen}.",
     "r_sim_limits": "The model reproduces the first-line trial medians and, by fitting, lorlatinib and "
-                    "chemotherapy after second-generation ALK TKIs; its hazard ratios are more extreme than the "
-                    "trials' and several held-out trials are not reproduced (docs/simulator.md).",
+                    "chemotherapy after second-generation ALK TKIs; several held-out trials are not reproduced, "
+                    "among them brigatinib after another ALK TKI and early PFS on lorlatinib (docs/simulator.md).",
 })
 _REPORT["zh"].update({
     "r_sim_title": "治疗序列模拟",
@@ -287,11 +289,13 @@ _REPORT["zh"].update({
     "r_sim_choices": "其下一线的选择", "r_sim_nr": "未达到",
     "r_sim_fig_pfs": "下一线无进展生存期的 Kaplan–Meier 曲线",
     "r_sim_fig_pfs2": "PFS2 的 Kaplan–Meier 曲线",
-    "r_sim_caption": "虚线：alknav 引导。曲线来自虚拟患者；显示至 60 个月。",
+    "r_sim_caption": "虚线：alknav 引导。下一线相同的策略共用一条下一线曲线（后绘制者在上层）。"
+                     "曲线来自虚拟患者；显示至 60 个月。",
     "r_sim_x": "自下一线开始的月数", "r_sim_y": "无进展概率",
     "r_sim_unavailable": "模拟器无法模拟该治疗史：缺少 {regimen} 的参数。",
     "r_sim_limits": "该模型可重现一线试验的中位数，并经拟合重现二代 ALK-TKI 后的洛拉替尼和化疗；"
-                    "其风险比比试验更极端，数项留出验证试验未能重现（见 docs/simulator.md）。",
+                    "数项留出验证试验未能重现，包括其他 ALK-TKI 后的布格替尼及洛拉替尼的早期 PFS"
+                    "（见 docs/simulator.md）。",
 })
 
 

@@ -4,7 +4,8 @@ Fit: one parameter per goal, by bisection (each statistic is monotone in its par
 random numbers). Each agent's kill rate makes the simulated first-line median PFS match the
 patient-weighted mean of that agent's calibration medians (lorlatinib: its 5-year PFS rate, the
 median not being reached). Calibration targets with `fits:` set one more parameter each: the CNS
-seed size (CROWN's time to intracranial progression on crizotinib), the share of tolerant cells that
+seed size (CROWN's time to intracranial progression on crizotinib), the between-patient spread of
+growth rates (ALEX's hazard ratio, the drug-unrelated heterogeneity), the share of tolerant cells that
 turn ALK-independent (lorlatinib after second-generation TKIs) and the persisters' cross-tolerance
 to chemotherapy (platinum/pemetrexed after second-generation TKIs). Targets with role 'validation'
 are never read by the fit.
@@ -68,6 +69,10 @@ def goal_stat(model: Model, goal: dict[str, Any], patients: int = FIT_PATIENTS, 
     """The simulated value a goal aims at: a median (months) or a PFS rate (fraction)."""
     arm = simulate_arm(model, goal["sequence"], patients, seed, goal.get("prior"))
     ep = arm.ic if goal["endpoint"] == "ic_progression" else arm.pfs1
+    if goal["kind"] == "hr":  # against the control arm, censored at the trial's follow-up as in check()
+        ctrl = simulate_arm(model, goal["control"], patients, seed, goal.get("prior")).pfs1
+        a, c = _censor(ep, goal["follow_up"]), _censor(ctrl, goal["follow_up"])
+        return stats.cox_hr(a.time, a.event, c.time, c.event)
     if goal["kind"] == "rate":
         return stats.km_at(ep.time, ep.event, goal["at"])
     med = stats.km_median(ep.time, ep.event)
@@ -87,6 +92,14 @@ def fit_targets(kb: KnowledgeBase, targets: list[Target]) -> dict[str, dict[str,
         trial, result = trial_result(kb, t.result)
         if t.fits:
             if result.value is None:
+                continue
+            if t.endpoint == "hr":
+                if result.hazard_ratio is None or t.control is None:
+                    continue
+                goal = {"kind": "hr", "sequence": t.sequence, "control": t.control, "prior": t.prior_line,
+                        "endpoint": "hr", "targets": [t.id], "value": result.hazard_ratio, "at": 0.0,
+                        "follow_up": t.follow_up}
+                goals[t.fits] = goal
                 continue
             goal = {"kind": "rate" if t.endpoint == "pfs_rate" else "median", "sequence": t.sequence,
                     "prior": t.prior_line, "endpoint": t.endpoint, "targets": [t.id],
@@ -113,7 +126,7 @@ def fit_targets(kb: KnowledgeBase, targets: list[Target]) -> dict[str, dict[str,
     # fit order: the CNS seeds (they shorten every first-line PFS), the first-line kill rates, then the
     # later-line parameters that act on top of them
     def order(key: str) -> int:
-        return 0 if key == "shared.occult_cns_log10" else 1 if key.startswith("kill.") else 2
+        return {"shared.occult_cns_log10": 0, "shared.growth_rate_sd": 1}.get(key, 2 if key.startswith("kill.") else 3)
 
     return dict(sorted(goals.items(), key=lambda kv: order(kv[0])))
 

@@ -33,6 +33,7 @@ from alknav.simulate.params import Model
 HYBRID_SWITCH = 10.0  # expected weighted survivors above which the mutant sum is taken as its mean
 NEWTON_STEPS = 60  # upper bound; safeguarded Newton usually stops after 5-10 steps
 TOLERANCE = 1e-4  # months (under 5 minutes): far below any reported precision
+MAX_EXPONENT = 300.0  # cap on g*t for end-of-line sizes (a clone that big has long since progressed)
 SOURCE_FASTER_ACCRUAL = 12.0  # months of accrual when the source clone outgrows its mutant (see _emerge)
 
 # Line outcome codes
@@ -134,15 +135,20 @@ def _emerge(model: Model, start: np.ndarray, g: np.ndarray, draws: np.ndarray) -
 
 
 def _log_burden(coef: np.ndarray, g: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """log B(t) and its first two derivatives; log B is convex in t (a log-sum-exp of lines)."""
-    terms = coef * np.exp(g * t[:, None])
+    """log B(t) and its first two derivatives; log B is convex in t (a log-sum-exp of lines),
+    computed stably (fast growers over long horizons would overflow exp)."""
+    with np.errstate(divide="ignore"):
+        a = np.where(coef > 0, np.log(np.where(coef > 0, coef, 1.0)) + g * t[:, None], -np.inf)
+    top = a.max(axis=1)
+    finite = np.isfinite(top)
+    terms = np.exp(a - np.where(finite, top, 0.0)[:, None])
     b = terms.sum(axis=1)
     safe = np.where(b > 0, b, 1.0)
     tg = terms * g
     d1 = tg.sum(axis=1) / safe
     d2 = (tg * g).sum(axis=1) / safe - d1 * d1
     with np.errstate(divide="ignore"):
-        return np.log(b), d1, d2
+        return np.where(finite, top + np.log(safe), -np.inf), d1, d2
 
 
 Fn = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -239,8 +245,8 @@ def run_line(model: Model, cohort: Cohort, kill_sys: np.ndarray, kill_cns: np.nd
     # the next line starts (scan interval, re-biopsy, screening): shared.next_line_delay months.
     progressed = (event == PROGRESSION_SYSTEMIC) | (event == PROGRESSION_CNS)
     until = duration + np.where(progressed, sh["next_line_delay"], 0.0)
-    end_sys = coef_sys * np.exp(g_sys * until[:, None])
-    end_cns = coef_cns * np.exp(g_cns * until[:, None])
+    end_sys = coef_sys * np.exp(np.minimum(g_sys * until[:, None], MAX_EXPONENT))
+    end_cns = coef_cns * np.exp(np.minimum(g_cns * until[:, None], MAX_EXPONENT))
     where = np.where(event == PROGRESSION_CNS, 1, 0)
     dominant = np.where(where == 1, end_cns.argmax(axis=1), end_sys.argmax(axis=1))
     dominant = np.where((event == PROGRESSION_SYSTEMIC) | (event == PROGRESSION_CNS), dominant, -1)
