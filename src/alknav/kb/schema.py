@@ -972,6 +972,10 @@ class Medicine(Cited):
     id: Identifier
     names: list[str] = Field(default_factory=list, description="brands, other spellings, Chinese names")
     classes: list[Identifier] = Field(min_length=1)
+    substitute: Lang | None = Field(
+        default=None, description="what can usually replace this medicine without the interaction (e.g. an "
+                                  "antiepileptic that induces no CYP3A). When set, a label contraindication of the "
+                                  "combination asks for the switch instead of excluding the cancer drug")
 
 
 class MedicineFile(Strict):

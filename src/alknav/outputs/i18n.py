@@ -304,6 +304,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "monitoring_why": "before and during {drug} (label): {schedule}",
         "trial_option": "Clinical trial: {drug}", "regimen_plus": "{regimen} + {drug}",
         "adm_interaction_text": "{drug}: {message} ({medicines}: {cls})", "adm_drug_text": "{drug}: {message}",
+        "adm_interaction_switch_text": "{interaction}. Replace it first ({substitutes}), then wait as the label says "
+                                       "before starting; if it cannot be replaced, this option is not possible",
         "adm_toxicity_text": "{drug}: {message} ({toxicity})", "adm_then_levels": "{message} — {levels}",
         "unrecognized_item": "'{input}' ({reason})", "level_n": "level {level}",
         "weak_call": "inferred (seed review only, computation or extrapolation), counted as no data",
@@ -337,6 +339,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "monitoring_why": "{drug}用药前及用药期间（说明书）：{schedule}",
         "trial_option": "临床试验：{drug}", "regimen_plus": "{regimen} + {drug}",
         "adm_interaction_text": "{drug}：{message}（{medicines}：{cls}）", "adm_drug_text": "{drug}：{message}",
+        "adm_interaction_switch_text": "{interaction}。须先换药（{substitutes}），并按说明书要求间隔后再开始；"
+                                       "如无法换药，则不能选择此方案",
         "adm_toxicity_text": "{drug}：{message}（{toxicity}）", "adm_then_levels": "{message}；{levels}",
         "unrecognized_item": "“{input}”（原因见该分子改变的说明）", "level_n": "等级 {level}",
         "weak_call": "推断所得（仅综述、计算模拟或外推），按无数据处理",

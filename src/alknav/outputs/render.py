@@ -45,6 +45,13 @@ def _template(kb: KnowledgeBase, key: str, lang: str) -> str:
         raise MessageError(f"message '{key}' has no template in knowledge base {kb.version}") from exc
 
 
+def _medicine_substitute(kb: KnowledgeBase, ident: str, lang: str) -> str:
+    text = kb.medicines[ident].substitute
+    if text is None:
+        raise ValueError(ident)
+    return _lang(text, lang)
+
+
 def _regimen_with_tki(kb: KnowledgeBase, ident: str, lang: str) -> str:
     name = kb.regimens[ident].name_with_tki
     if name is None:
@@ -89,6 +96,7 @@ _TEMPLATES: dict[str, Callable[[KnowledgeBase, list[str], str], str]] = {
     "drug": _drug,
     "regimen": lambda kb, p, lang: _lang(kb.regimens[p[0]].name, lang),
     "regimen_tki": lambda kb, p, lang: _regimen_with_tki(kb, p[0], lang),
+    "medicine.substitute": lambda kb, p, lang: _medicine_substitute(kb, p[0], lang),
     "level": _level,
     "workup.test": lambda kb, p, lang: _lang(kb.workup[p[0]].test, lang),
     "workup.why": lambda kb, p, lang: _lang(kb.workup[p[0]].why, lang),

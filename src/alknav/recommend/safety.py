@@ -125,11 +125,23 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: 
                             message=r.msg(f"label.interaction:{drug_id}:{inter.interaction_class}"),
                             medicines=r.joined(list(names)), cls=r.msg(f"class:{inter.interaction_class}"))
             citations = cites(inter.refs)
+            action = inter.action
+            switch = _substitutes(kb, facts, inter.interaction_class) if action is s.Action.contraindicated else None
+            if switch:
+                # the combination is forbidden, not the cancer drug: every interacting medicine can usually be
+                # replaced (e.g. phenytoin by a non-inducing antiepileptic), so the option stays, switch first
+                message = r.msg("t:adm_interaction_switch_text", interaction=message, substitutes=r.joined(switch))
+                out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
+                                             text=message, action=SWITCH_FIRST, citations=citations))
+                out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}", "warning", message,
+                                               citations))
+                _apply(kb, out, s.Action.avoid, message, citations)
+                continue
             out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
-                                         text=message, action=inter.action.value, citations=citations))
+                                         text=message, action=action.value, citations=citations))
             out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}",
-                                           _ACTION_SEVERITY[inter.action], message, citations))
-            _apply(kb, out, inter.action, message, citations)
+                                           _ACTION_SEVERITY[action], message, citations))
+            _apply(kb, out, action, message, citations)
         for pop in label.populations:
             if not _population_applies(pop.when, facts):
                 continue
@@ -143,6 +155,22 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: 
             _apply(kb, out, pop.action, message, citations)
         _toxicity_items(kb, facts, label, drug_id, cites, out)
     return out
+
+
+SWITCH_FIRST = "switch_medicine_first"  # an interaction item's action: replace the co-medication, then give
+
+
+def _substitutes(kb: KnowledgeBase, facts: CaseFacts, interaction_class: str) -> list[r.Msg] | None:
+    """What replaces each of the patient's medicines in this class, or None when any of them (or an
+    unknown one) has no usual substitute."""
+    found = [m for m in facts.medications if interaction_class in m.classes]
+    out: list[r.Msg] = []
+    for med in found:
+        entry = kb.medicines.get(med.medicine) if med.medicine else None
+        if entry is None or entry.substitute is None:
+            return None
+        out.append(r.msg(f"medicine.substitute:{entry.id}"))
+    return out or None
 
 
 def _apply(kb: KnowledgeBase, out: OptionSafety, action: s.Action, message: r.Msg, citations: list[str]) -> None:
