@@ -130,7 +130,8 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: 
             if switch:
                 # the combination is forbidden, not the cancer drug: every interacting medicine can usually be
                 # replaced (e.g. phenytoin by a non-inducing antiepileptic), so the option stays, switch first
-                message = r.msg("t:adm_interaction_switch_text", interaction=message, substitutes=r.joined(switch))
+                subs: list[r.Msg | str] = list(switch)
+                message = r.msg("t:adm_interaction_switch_text", interaction=message, substitutes=r.joined(subs))
                 out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
                                              text=message, action=SWITCH_FIRST, citations=citations))
                 out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}", "warning", message,
