@@ -766,6 +766,8 @@ class Predicate(Strict):
     candidate_drug_any: list[DrugId] | None = None
     candidate_category_in: list[Category] | None = None
     candidate_generation_in: list[int] | None = None
+    candidate_not_earlier_generation: bool | None = Field(
+        default=None, description="no ALK TKI in the option is of an earlier generation than the last TKI given")
     candidate_coverage_in: list[str] | None = Field(
         default=None, description="all_sensitive | some_intermediate | some_resistant | some_unknown | no_mutation"
     )

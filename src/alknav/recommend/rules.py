@@ -152,11 +152,22 @@ def _weakest_call_evidence(cand: Candidate) -> str | None:
     return max(types, key=lambda t: _EVIDENCE_RANK.get(t, 3)) if types else None
 
 
+def _not_earlier_generation(cand: Candidate, facts: CaseFacts, kb: KnowledgeBase) -> bool:
+    """No ALK TKI in the option is of an earlier generation than the last one the tumour met (data on,
+    say, brigatinib's intracranial activity come from patients who had not yet had lorlatinib)."""
+    last = kb.drugs[facts.current_tki].generation if facts.current_tki is not None else None
+    if last is None:
+        return True
+    gens = [kb.drugs[d].generation for d in cand.drugs if kb.drugs[d].drug_class is s.DrugClass.alk_tki]
+    return all(g is None or g >= last for g in gens)
+
+
 CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_call_evidence_in": lambda v, c, f, kb: _weakest_call_evidence(c) in v,
     "candidate_drug_any": lambda v, c, f, kb: bool(set(v) & set(c.drugs)),
     "candidate_category_in": lambda v, c, f, kb: c.category in v,
     "candidate_generation_in": lambda v, c, f, kb: any(kb.drugs[d].generation in v for d in c.drugs),
+    "candidate_not_earlier_generation": lambda v, c, f, kb: _not_earlier_generation(c, f, kb) == v,
     "candidate_coverage_in": lambda v, c, f, kb: c.coverage in v,
     "candidate_cns_in": lambda v, c, f, kb: any(
         _cns_level(kb.drugs[d]) in v
