@@ -13,6 +13,7 @@ from alknav.interpret.facts import build_facts, clone_call, regimen_key
 from alknav.kb import schema as s
 from alknav.kb.loader import KnowledgeBase
 from alknav.recommend.result import Result
+from alknav.recommend.safety import SWITCH_FIRST
 
 TKI_SEQUENCES = [
     ["crizotinib"], ["alectinib"], ["brigatinib"], ["lorlatinib"], ["ensartinib"], ["ceritinib"], ["iruplinalkib"],
@@ -146,7 +147,12 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
                               for d in top.drugs):
         out.append(f"pregnant, rank 1 {top.drugs} holds a checkpoint inhibitor or anti-angiogenic")
     if "strong_cyp3a_inducer" in facts.medication_classes and "lorlatinib" in top.drugs:
-        out.append("strong CYP3A inducer taken, rank 1 holds lorlatinib")
+        # allowed only as "replace the inducer first" (every inducer taken has a usual substitute), and then
+        # the option must say so
+        switch = [a for a in top.administration if a.drug == "lorlatinib" and a.code == "strong_cyp3a_inducer"
+                  and a.action == SWITCH_FIRST]
+        if not switch:
+            out.append("strong CYP3A inducer taken, rank 1 holds lorlatinib without asking to replace the inducer")
     for o in options:
         for item in o.administration:
             if item.kind in ("interaction", "population") and item.action == "contraindicated":
