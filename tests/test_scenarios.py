@@ -69,6 +69,9 @@ def check(result: Result, expect: dict[str, Any]) -> list[str]:
     for word in expect.get("tests_mention", []):
         if word.lower() not in tests:
             problems.append(f"no suggested test mentions '{word}' (have: {tests})")
+    for word in expect.get("tests_not_mention", []):
+        if word.lower() in tests:
+            problems.append(f"a suggested test mentions '{word}' but must not (have: {tests})")
     for want in expect.get("alterations", []):
         found = [a for a in result.alterations if a["input"] == want["input"]]
         if not found:
@@ -108,6 +111,7 @@ def test_check_can_fail(kb: KnowledgeBase) -> None:
     assert check(result, {"excludes": [result.options[0].drugs]})
     assert check(result, {"never_first": [result.options[0].drugs]})
     assert check(result, {"top_monitoring_mention": ["no such monitoring word"]})
+    assert check(result, {"tests_not_mention": [result.suggested_tests[0].test]})
     assert check(result, {"no_warnings": [result.warnings[0].code]})
 
 

@@ -924,6 +924,9 @@ class WorkupItem(Cited):
     why: Lang
     status_in: list[str] = Field(default_factory=list,
                                  description="treatment_naive | progression | toxicity; empty = all")
+    sex_in: list[str] = Field(default_factory=list,
+                              description="F | M | other: only for these sexes; empty = all. A case without a "
+                                          "recorded sex always gets the item")
 
 
 class VocabCode(Strict):
