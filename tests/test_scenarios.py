@@ -58,6 +58,16 @@ def check(result: Result, expect: dict[str, Any]) -> list[str]:
         for o in options:
             if drug in o.drugs and o.category != "clinical_trial":
                 problems.append(f"{drug} offered as {o.category}, not only as a clinical trial")
+    for want in expect.get("availability", []):  # [{drugs: [...], status: ..., detail_mentions: ...}]
+        found = [o for o in options if _drugset(o.drugs) == _drugset(want["drugs"])]
+        if not found:
+            problems.append(f"missing option {want['drugs']} (availability expected)")
+            continue
+        avail = found[0].availability
+        if "status" in want and avail.status != want["status"]:
+            problems.append(f"{want['drugs']} availability {avail.status!r} != {want['status']!r}")
+        if "detail_mentions" in want and want["detail_mentions"].lower() not in str(avail.detail or "").lower():
+            problems.append(f"{want['drugs']} availability detail {avail.detail!r} lacks {want['detail_mentions']!r}")
     codes = {w.code for w in result.warnings}
     for code in expect.get("warnings", []):
         if code not in codes:
@@ -69,6 +79,9 @@ def check(result: Result, expect: dict[str, Any]) -> list[str]:
     for word in expect.get("tests_mention", []):
         if word.lower() not in tests:
             problems.append(f"no suggested test mentions '{word}' (have: {tests})")
+    for word in expect.get("tests_not_mention", []):
+        if word.lower() in tests:
+            problems.append(f"a suggested test mentions '{word}' but must not (have: {tests})")
     for want in expect.get("alterations", []):
         found = [a for a in result.alterations if a["input"] == want["input"]]
         if not found:
@@ -108,6 +121,9 @@ def test_check_can_fail(kb: KnowledgeBase) -> None:
     assert check(result, {"excludes": [result.options[0].drugs]})
     assert check(result, {"never_first": [result.options[0].drugs]})
     assert check(result, {"top_monitoring_mention": ["no such monitoring word"]})
+    assert check(result, {"tests_not_mention": [result.suggested_tests[0].test]})
+    top = result.options[0]
+    assert check(result, {"availability": [{"drugs": top.drugs, "status": "no such status"}]})
     assert check(result, {"no_warnings": [result.warnings[0].code]})
 
 

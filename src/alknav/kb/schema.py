@@ -147,6 +147,12 @@ class Approval(Cited):
     status: ApprovalStatus
     date: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
     lines: list[str] = Field(default_factory=list, description="e.g. first_line, after_crizotinib, after_alk_tki")
+    line_only: str | None = Field(
+        default=None, pattern=r"^(first|later)$",
+        description="set only when the approved indication is limited to one line: first = patients not previously "
+                    "treated with an ALK inhibitor, later = after an ALK inhibitor. In the other line the drug is "
+                    "off-label in this region: the option's availability says so (not approved for this line); the "
+                    "ranking rule not_approved_in_region reads the region only")
     indication: str = ""
 
 
@@ -926,6 +932,9 @@ class WorkupItem(Cited):
     why: Lang
     status_in: list[str] = Field(default_factory=list,
                                  description="treatment_naive | progression | toxicity; empty = all")
+    sex_in: list[str] = Field(default_factory=list,
+                              description="F | M | other: only for these sexes; empty = all. A case without a "
+                                          "recorded sex always gets the item")
 
 
 class VocabCode(Strict):

@@ -126,9 +126,12 @@ def _workup_tests(kb: KnowledgeBase, facts: CaseFacts, options: list[r.Option]) 
     (each with its English wording as the key that merges a test suggested twice)."""
     out = []
     status = facts.case.current.status.value
+    sex = facts.case.patient.sex
     for item in kb.workup.values():
         if item.status_in and status not in item.status_in:
             continue
+        if item.sex_in and sex is not None and sex.value not in item.sex_in:
+            continue  # e.g. no pregnancy test for a man; unknown sex keeps it
         out.append((item.test.en, r.SuggestedTest(test=msg(f"workup.test:{item.id}"), why=msg(f"workup.why:{item.id}"),
                                                   citations=_cites(kb, item.refs))))
     if options:
@@ -359,7 +362,7 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int) -> r.
     cand = item.cand
     level = _level(item)
     level_def = next((lv for lv in kb.evidence.levels if lv.id == level), None)
-    status, detail = availability(kb, cand, facts.region)
+    status, detail = availability(kb, cand, facts.region, facts.line)
     citations = list(dict.fromkeys(c for f in item.facts for c in f.citations))
     if cand.regimen is not None:
         citations += [c for c in _cites(kb, cand.regimen.refs) if c not in citations]

@@ -19,12 +19,17 @@ CaseTest = Callable[[Any, CaseFacts, KnowledgeBase], bool]
 CandidateTest = Callable[[Any, Candidate, CaseFacts, KnowledgeBase], bool]
 
 
-def _approved_in_region(kb: KnowledgeBase, drug_id: str, region: str) -> str:
+def _approved_in_region(kb: KnowledgeBase, drug_id: str, region: str, line: str | None = None) -> str:
+    """The drug's approval status in `region`; "off_label_line" when it is approved there only for the
+    other line (`line`: first = no prior ALK TKI, later = after one; None = line not considered)."""
     drug = kb.drugs[drug_id]
     if drug.investigational:
         return "investigational"
     for a in drug.approvals:
         if a.region.value == region:
+            if (a.status is s.ApprovalStatus.approved and a.line_only is not None and line is not None
+                    and line != a.line_only):
+                return "off_label_line"
             return a.status.value
     return "unknown"
 
@@ -172,6 +177,8 @@ CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_cns_in": lambda v, c, f, kb: any(
         _cns_level(kb.drugs[d]) in v
         for d in c.drugs if kb.drugs[d].drug_class is s.DrugClass.alk_tki or c.category == "clinical_trial"),
+    # region only: an approval limited to the other line (Approval.line_only) is shown in the option's
+    # availability, not scored, until a clinician decides how much off-label use in that line should weigh
     "candidate_approved_in_region": lambda v, c, f, kb: all(
         _approved_in_region(kb, d, f.region) == "approved" for d in c.drugs) == v,
     "candidate_investigational": lambda v, c, f, kb: (c.category == "clinical_trial") == v,
@@ -221,14 +228,22 @@ def compiled_rules(kb: KnowledgeBase) -> list[CompiledRule]:
     return kb.derived["rules"]  # type: ignore[no-any-return]
 
 
-def availability(kb: KnowledgeBase, cand: Candidate, region: str) -> tuple[str, Msg | None]:
+def availability(kb: KnowledgeBase, cand: Candidate, region: str,
+                 line: str | None = None) -> tuple[str, Msg | None]:
     if cand.category == "clinical_trial":
         return "investigational", msg("t:avail_trial_only")
     if cand.category == "local_therapy" and not cand.drugs:
         return "approved", msg("t:avail_local")
-    statuses = {d: _approved_in_region(kb, d, region) for d in cand.drugs}
+    statuses = {d: _approved_in_region(kb, d, region, line) for d in cand.drugs}
     if all(v == "approved" for v in statuses.values()):
         return "approved", None
+    off_label = [d for d, v in statuses.items() if v == "off_label_line"]
+    if off_label and line is not None:
+        # approved in this region, but the label covers only the other line (e.g. US ensartinib: ALK-TKI-naive only)
+        other = "first" if line == "later" else "later"
+        names: list[Msg | str] = [msg(f"drug:{d}") for d in off_label]
+        return "not_approved", msg("t:avail_line_only", region=msg(f"t:region_{region}"),
+                                   who=msg(f"t:avail_line_{other}"), drugs=joined(names))
     missing: list[Msg | str] = [msg(f"drug:{d}") for d, v in statuses.items() if v != "approved"]
     worst = "not_approved" if any(v == "not_approved" for v in statuses.values()) else "unknown"
     return worst, msg("t:avail_missing", region=msg(f"t:region_{region}"), drugs=joined(missing))
