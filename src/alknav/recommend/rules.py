@@ -177,10 +177,10 @@ CANDIDATE_TESTS: dict[str, CandidateTest] = {
     "candidate_cns_in": lambda v, c, f, kb: any(
         _cns_level(kb.drugs[d]) in v
         for d in c.drugs if kb.drugs[d].drug_class is s.DrugClass.alk_tki or c.category == "clinical_trial"),
-    # region only: an approval limited to the other line (Approval.line_only) is shown in the option's
-    # availability, not scored, until a clinician decides how much off-label use in that line should weigh
+    # an approval limited to the other line (Approval.line_only, e.g. US ensartinib for ALK-inhibitor-naive
+    # patients) counts as not approved for this patient: off-label use weighs like no approval
     "candidate_approved_in_region": lambda v, c, f, kb: all(
-        _approved_in_region(kb, d, f.region) == "approved" for d in c.drugs) == v,
+        _approved_in_region(kb, d, f.region, f.line) == "approved" for d in c.drugs) == v,
     "candidate_investigational": lambda v, c, f, kb: (c.category == "clinical_trial") == v,
     "candidate_received_before": lambda v, c, f, kb: (
         any(d in f.prior_tkis for d in c.drugs) and c.category in ("alk_tki", "clinical_trial")) == v,
