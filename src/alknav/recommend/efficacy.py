@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alknav.interpret.facts import CaseFacts
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
 from alknav.recommend.candidates import Candidate
 from alknav.recommend.result import Efficacy

@@ -16,7 +16,7 @@ from itertools import pairwise
 from alknav.inputs.case_model import Case
 from alknav.interpret.facts import CaseFacts, CloneCall, build_facts, coverage, regimen_key
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
 from alknav.kb.schema import Region
 from alknav.recommend import result as r

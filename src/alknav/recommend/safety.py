@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from alknav.interpret.facts import CaseFacts
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend import result as r
 
 Cites = Callable[[list[str]], list[str]]  # reference ids -> citation strings

@@ -18,7 +18,7 @@ import polars as pl
 
 from alknav.annotate.columns import COLUMNS, annotate_alteration, empty_row
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 GENE = ("Hugo_Symbol", "HUGO_SYMBOL", "Gene", "gene")
 PROTEIN = ("HGVSp_Short", "Protein_Change", "HGVSp", "Amino_Acid_Change", "ALTERATION")

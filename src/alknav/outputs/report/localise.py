@@ -4,7 +4,7 @@ text that cannot be translated is left out of the Chinese report, and the report
 
 from __future__ import annotations
 
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import t, term
 from alknav.recommend.result import Efficacy
 
