@@ -242,6 +242,11 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
     scored = [_Scored(c) for c in build_candidates(kb, facts, offered)]
     pending: list[tuple[_Scored | None, s.Rule | SafetyNote, Msg]] = []
     candidate_rules = [c for c in live if c.per_candidate]
+    safety_memo: dict[str, OptionSafety] = {}  # drug -> its label items for this case
+
+    def cites(refs: list[str]) -> list[str]:
+        return _cites(kb, refs)
+
     for item in scored:
         cand = item.cand
         name = cand.label
@@ -264,7 +269,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
                                      citations=_cites(kb, rule.refs)))
         for call in cand.calls:
             item.facts.append(_call_fact(kb, call, cand.drugs[-1]))
-        item.safety = option_safety(kb, facts, cand.drugs, lambda refs: _cites(kb, refs))
+        item.safety = option_safety(kb, facts, cand.drugs, cites, safety_memo)
         item.score += item.safety.score
         item.facts.extend(item.safety.facts)
         item.excluded.extend(f.text for f in item.safety.excluded)
