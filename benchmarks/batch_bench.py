@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
     parser.add_argument("--before", type=Path, default=None,
                         help="also run this source tree (e.g. an unchanged checkout), interleaved, as a 'before' row")
+    parser.add_argument("--jobs", type=int, default=0, help="also run with --jobs N (forked workers) as a row")
     args = parser.parse_args()
     compile_tree(args.src)
     if args.before is not None:
@@ -50,9 +51,9 @@ def main() -> None:
         read_all = (f"import pathlib, yaml\nfor p in sorted(pathlib.Path({str(folder)!r}).iterdir()):\n"
                     "    yaml.load(p.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)")
 
-        def batch(environ: dict[str, str] = environ) -> float:
+        def batch(environ: dict[str, str] = environ, extra: tuple[str, ...] = ()) -> float:
             with out.open("wb") as fh:
-                took = run(alknav("recommend", str(folder), "--format", "json"), environ, stdout=fh.fileno())
+                took = run(alknav("recommend", str(folder), "--format", "json", *extra), environ, stdout=fh.fileno())
             lines = out.read_text(encoding="utf-8").splitlines()
             assert len(lines) == args.cases and not any('"error"' in line[:200] for line in lines), "bad output"
             assert all(json.loads(line)["options"] for line in lines[:50])
@@ -60,6 +61,8 @@ def main() -> None:
 
         jobs = {"baseline: read + parse files (libyaml)": lambda: run(python(read_all), environ),
                 "alknav recommend DIR --format json": batch}
+        if args.jobs:
+            jobs[f"... --jobs {args.jobs}"] = lambda: batch(extra=("--jobs", str(args.jobs)))
         if args.before is not None:
             before_env = env(args.before, Path(tmp) / "before-cache")
             run(alknav("recommend", str(folder / "case_00000.yaml"), "--format", "json"), before_env)
