@@ -9,6 +9,7 @@ benchmark never touches the user's cache.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,23 +38,56 @@ def python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+# CPU seconds (user + system) of every process `run` waited for, by the order of the runs; benchmarks
+# report them beside wall time because on a shared machine CPU time is far steadier than wall time
+CPU: list[float] = []
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd: Sequence[str], environ: dict[str, str], stdout: int | None = subprocess.DEVNULL) -> float:
-    """Wall time of one whole process; a failure stops the benchmark (a fast wrong answer is no answer)."""
+    """Wall time of one whole process (its CPU time, children included, is appended to CPU); a failure
+    stops the benchmark (a fast wrong answer is no answer)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(cmd, env=environ, stdout=stdout, stderr=subprocess.PIPE)
     took = time.perf_counter() - start
+    CPU.append(_children_cpu() - cpu)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[3:] or cmd)} failed ({done.returncode}): {done.stderr.decode()[-400:]}")
     return took
 
 
+def compile_tree(src: Path | None) -> None:
+    """Byte-compile the alknav tree being measured, as `pip install` of a wheel does, so no run pays
+    for compiling sources (PYTHONDONTWRITEBYTECODE would otherwise make every run compile them)."""
+    import compileall
+
+    compileall.compile_dir(str((src or ROOT / "src") / "alknav"), quiet=2)
+
+
+CPU_TIMES: dict[str, list[float]] = {}
+
+
 def interleaved(jobs: dict[str, Callable[[], float]], runs: int) -> dict[str, list[float]]:
-    """Each round runs every job once, in turn, so slow spells of the shared machine hit all of them."""
+    """Each round runs every job once, in turn, so slow spells of the shared machine hit all of them.
+    Returns wall times; the CPU time of each job's processes goes to CPU_TIMES under the same name."""
     times: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(runs):
         for name, job in jobs.items():
+            before = len(CPU)
             times[name].append(job())
+            CPU_TIMES.setdefault(name, []).append(sum(CPU[before:]))
     return times
+
+
+def cpu_table(title: str, names: Sequence[str], baseline: str) -> None:
+    """Median CPU seconds (user + sys, whole process) of jobs run by `interleaved`, with ratios."""
+    table(f"{title}, CPU time (user + sys)", [(n, median(CPU_TIMES[n]), f"min {min(CPU_TIMES[n]):.3f}")
+                                             for n in names], baseline)
 
 
 def load() -> str:

@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import yaml
-from _harness import DEMO, alknav, env, interleaved, median, python, table
+from _harness import DEMO, alknav, compile_tree, env, interleaved, median, python, table
 
 _MINIMAL = """
 import sys, uvicorn
@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--before", type=Path, default=None,
                         help="also run this source tree (e.g. an unchanged checkout), interleaved, as a 'before' row")
     args = parser.parse_args()
+    compile_tree(args.src)
+    if args.before is not None:
+        compile_tree(args.before)
     body = json.dumps(yaml.safe_load(DEMO.read_text(encoding="utf-8"))).encode()
     with tempfile.TemporaryDirectory(prefix="alknav-bench-") as tmp:
         environ = env(args.src, Path(tmp) / "cache")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from alknav.inputs.alterations import Alteration, parse_alteration
 from alknav.interpret.facts import Clone, clone_call, match_mechanisms
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
 
 COLUMNS = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alknav.annotate.columns import COLUMNS, Tally, annotate_alteration, relevant_genes
 from alknav.inputs.genomic.records import GenomicRecord
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 LEAD = ["INPUT_FILE", "INPUT_LINE", "SAMPLE", "GENE", "INPUT_ALTERATION", "ALTERATION_SOURCE", "BUILD", "DETAIL"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from alknav.inputs.alterations import parse_alteration
 from alknav.inputs.genomic.clinical import ClinicalRow, read_clinical
 from alknav.inputs.genomic.records import GenomicRecord
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 
 @dataclass

@@ -13,7 +13,7 @@ from alknav.cohort.assemble import Inputs, SampleCase, build_cases
 from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_reader import parse_case_data
 from alknav.interpret.facts import build_facts
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
 

@@ -17,8 +17,8 @@ from functools import cache
 from typing import Any
 
 from alknav.genetic_code import CODONS, THREE_TO_ONE
-from alknav.kb.checks import normalize_name
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
+from alknav.kb.names import normalize_name
 
 ALK_TRANSCRIPT = re.compile(r"^NM_004304(\.\d+)?$")
 ALK_PROTEIN = re.compile(r"^NP_004295(\.\d+)?$")

@@ -10,8 +10,8 @@ from alknav.errors import CaseError, LookupFailed
 from alknav.inputs.alterations import Alteration, parse_alteration
 from alknav.inputs.case_model import Case
 from alknav.kb import schema as s
-from alknav.kb.checks import normalize_name
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
+from alknav.kb.names import normalize_name
 from alknav.kb.query import best_call, find_drug, weak_call
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}

@@ -12,6 +12,7 @@ from alknav.genetic_code import CODONS
 from alknav.kb.dates import check_dates
 from alknav.kb.files import Loc, walk
 from alknav.kb.knowledge_base import KnowledgeBase, RawFile
+from alknav.kb.names import normalize_name as normalize_name
 from alknav.kb.schema import LimitId
 
 SINGLE_MUTATION = re.compile(r"^(?P<ref>[A-Z])(?P<codon>\d{1,4})(?P<alt>[A-Z]|del|[A-Z]?ins|[A-Z]*fs)$")
@@ -391,11 +392,6 @@ def _check_drug_names(kb: KnowledgeBase, issues: list[Issue]) -> None:
                                         f"name '{name}' also names drug '{owner[key]}'"))
             owner.setdefault(key, did)
     kb.drug_index = owner
-
-
-def normalize_name(name: str) -> str:
-    """Case-, space- and hyphen-insensitive key: 'PF-06463922' == 'pf06463922'."""
-    return re.sub(r"[\s\-_.®™]", "", name).casefold()
 
 
 def _check_mutations(kb: KnowledgeBase, residues: dict[int, str], issues: list[Issue]) -> None:

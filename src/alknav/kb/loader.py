@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 
 from alknav.errors import Issue, KnowledgeError
 from alknav.kb import schema as s
-from alknav.kb.checks import cross_check
 from alknav.kb.files import LineFinder, Loc, item_label, read_yaml
 from alknav.kb.knowledge_base import KnowledgeBase as KnowledgeBase
 from alknav.kb.knowledge_base import RawFile as RawFile
@@ -161,6 +160,8 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         genes=_collect(loaded, "genes", "genes", issues),
         raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
     )
+    from alknav.kb.checks import cross_check  # only when validating: a cached knowledge base needs no checks
+
     issues.extend(cross_check(kb))
     return kb, issues
 

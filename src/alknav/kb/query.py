@@ -11,8 +11,8 @@ from typing import Any
 from alknav.errors import LookupFailed
 from alknav.genetic_code import THREE_TO_ONE
 from alknav.kb import schema as s
-from alknav.kb.checks import normalize_name
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
+from alknav.kb.names import normalize_name
 
 _THREE = re.compile("|".join(THREE_TO_ONE))
 _LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}

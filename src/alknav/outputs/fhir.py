@@ -34,7 +34,7 @@ from typing import Any
 from alknav.errors import AlknavError
 from alknav.inputs.alterations import parse_alteration
 from alknav.inputs.case_model import Case
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import split_cite
 from alknav.outputs.render import Option, RenderedResult, render_result
 from alknav.recommend.result import Result

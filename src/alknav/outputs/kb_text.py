@@ -9,7 +9,7 @@ from rich.text import Text
 
 from alknav.errors import Issue
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import MutationMatch, calls_by_drug, cite, short_ref
 
 CALL_STYLE = {

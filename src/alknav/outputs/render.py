@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import t
 from alknav.recommend import result as r
 
@@ -37,12 +37,16 @@ def _by_id(items: list[Any], ident: str) -> Any:
 
 
 def _template(kb: KnowledgeBase, key: str, lang: str) -> str:
-    kind, _, ref = key.partition(":")
-    parts = ref.split(":")
-    try:
-        return _TEMPLATES[kind](kb, parts, lang)
-    except (KeyError, IndexError, StopIteration, ValueError, AttributeError) as exc:
-        raise MessageError(f"message '{key}' has no template in knowledge base {kb.version}") from exc
+    found: dict[str, str] = kb.derived.setdefault(f"templates:{lang}", {})  # the KB never changes under it
+    text = found.get(key)
+    if text is None:
+        kind, _, ref = key.partition(":")
+        parts = ref.split(":")
+        try:
+            text = found[key] = _TEMPLATES[kind](kb, parts, lang)
+        except (KeyError, IndexError, StopIteration, ValueError, AttributeError) as exc:
+            raise MessageError(f"message '{key}' has no template in knowledge base {kb.version}") from exc
+    return text
 
 
 def _medicine_substitute(kb: KnowledgeBase, ident: str, lang: str) -> str:

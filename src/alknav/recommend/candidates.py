@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from alknav.interpret.facts import CaseFacts, CloneCall, clone_call, coverage
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend.result import Msg, msg
 
 

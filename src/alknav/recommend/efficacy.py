@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alknav.interpret.facts import CaseFacts
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
 from alknav.recommend.candidates import Candidate
 from alknav.recommend.result import Efficacy
@@ -34,25 +34,41 @@ def _arm_match(arm: s.Arm, want: set[str], loose: bool) -> bool:
     return have == want or (loose and bool(have & want) and have <= want | {"cisplatin", "carboplatin"})
 
 
+def _arms_by_regimen(kb: KnowledgeBase) -> dict[frozenset[str], list[tuple[s.Trial, s.Arm]]]:
+    """Every trial arm under its exact set of drugs, in the knowledge base's order (once per KB)."""
+    index: dict[frozenset[str], list[tuple[s.Trial, s.Arm]]] | None = kb.derived.get("arms_by_regimen")
+    if index is None:
+        index = {}
+        for trial in kb.trials.values():
+            for arm in trial.arms:
+                index.setdefault(frozenset(arm.regimen), []).append((trial, arm))
+        kb.derived["arms_by_regimen"] = index
+    return index
+
+
 def expected_efficacy(kb: KnowledgeBase, cand: Candidate, facts: CaseFacts) -> list[Efficacy]:
     keys = setting_keys(facts, kb)
     want = set(cand.drugs)
     listed = cand.regimen.trials if cand.regimen is not None else []
-    # a regimen may name its cohorts as 'trial' or 'trial.arm'; otherwise search every trial
-    cohorts = [(kb.trials[t.partition(".")[0]], t.partition(".")[2]) for t in listed] if listed else \
-        [(trial, "") for trial in kb.trials.values()]
     best: tuple[tuple[int, int, int, int], s.Trial, s.Arm] | None = None
+    if not listed:  # search every trial for arms of exactly this regimen (the larger arm wins)
+        for trial, arm in _arms_by_regimen(kb).get(frozenset(want), ()):
+            if trial.setting not in keys:
+                continue
+            key = (keys.index(trial.setting), _PHASE_RANK.get(trial.phase, 8), 0, -(arm.n or 0))
+            if best is None or key < best[0]:
+                best = (key, trial, arm)
+    # a regimen may name its cohorts as 'trial' or 'trial.arm'
+    cohorts = [(kb.trials[t.partition(".")[0]], t.partition(".")[2]) for t in listed]
     for order, (trial, arm_id) in enumerate(cohorts):
-        rank_setting = keys.index(trial.setting) if trial.setting in keys else (len(keys) if listed else None)
-        if rank_setting is None:
-            continue
+        rank_setting = keys.index(trial.setting) if trial.setting in keys else len(keys)
         for arm in trial.arms:
             if arm_id and arm.id != arm_id:
                 continue
-            if not arm_id and not _arm_match(arm, want, loose=bool(listed)):
+            if not arm_id and not _arm_match(arm, want, loose=True):
                 continue
-            # listed cohorts keep the curator's order; otherwise the larger arm wins
-            key = (rank_setting, _PHASE_RANK.get(trial.phase, 8), order if listed else 0, -(arm.n or 0))
+            # listed cohorts keep the curator's order
+            key = (rank_setting, _PHASE_RANK.get(trial.phase, 8), order, -(arm.n or 0))
             if best is None or key < best[0]:
                 best = (key, trial, arm)
     if best is None:

@@ -16,7 +16,7 @@ from itertools import pairwise
 from alknav.inputs.case_model import Case
 from alknav.interpret.facts import CaseFacts, CloneCall, build_facts, coverage, regimen_key
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
 from alknav.kb.schema import Region
 from alknav.recommend import result as r
@@ -245,6 +245,11 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
     scored = [_Scored(c) for c in build_candidates(kb, facts, offered)]
     pending: list[tuple[_Scored | None, s.Rule | SafetyNote, Msg]] = []
     candidate_rules = [c for c in live if c.per_candidate]
+    safety_memo: dict[str, OptionSafety] = {}  # drug -> its label items for this case
+
+    def cites(refs: list[str]) -> list[str]:
+        return _cites(kb, refs)
+
     for item in scored:
         cand = item.cand
         name = cand.label
@@ -267,7 +272,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
                                      citations=_cites(kb, rule.refs)))
         for call in cand.calls:
             item.facts.append(_call_fact(kb, call, cand.drugs[-1]))
-        item.safety = option_safety(kb, facts, cand.drugs, lambda refs: _cites(kb, refs))
+        item.safety = option_safety(kb, facts, cand.drugs, cites, safety_memo)
         item.score += item.safety.score
         item.facts.extend(item.safety.facts)
         item.excluded.extend(f.text for f in item.safety.excluded)

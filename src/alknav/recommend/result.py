@@ -29,12 +29,37 @@ MsgArg = Union[Msg, list[Union[Msg, str]], str, int, float]  # noqa: UP007 (a re
 Msg.model_rebuild()
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _message(key: str, args: dict[str, Any]) -> Msg:
+    """Msg(key=key, args=args), without validation when every argument already has its type."""
+    copied = {}
+    for name, value in args.items():
+        kind = type(value)
+        if kind is str or kind is Msg or kind is int or kind is float:
+            copied[name] = value
+        elif kind is list and all(type(v) is str or type(v) is Msg for v in value):
+            copied[name] = list(value)
+        else:
+            return Msg(key=key, args=args)  # anything unusual is validated (and coerced) as before
+    if type(key) is not str:
+        return Msg(key=key, args=args)
+    model = _new(Msg)
+    _set(model, "__dict__", {"key": key, "args": copied})
+    _set(model, "__pydantic_fields_set__", {"key", "args"})
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 def msg(key: str, **args: MsgArg) -> Msg:
-    return Msg(key=key, args=args)
+    return _message(key, args)
 
 
 def joined(items: list[Msg | str], how: str = "list") -> Msg:
-    return Msg(key=f"join:{how}", args={"items": items})
+    return _message(f"join:{how}", {"items": items})
 
 
 class Evidence(Out):

@@ -11,7 +11,7 @@ from typing import Any
 
 from alknav.interpret.facts import CaseFacts, clone_call, coverage
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend.candidates import Candidate
 from alknav.recommend.result import Msg, joined, msg
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from alknav.interpret.facts import CaseFacts
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend import result as r
 
 Cites = Callable[[list[str]], list[str]]  # reference ids -> citation strings
@@ -83,18 +83,36 @@ def _population_code(when: s.PopulationWhen) -> str:
     return words[0] if words else "special_population"
 
 
-def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: Cites) -> OptionSafety:
-    """The label items for every drug of one option, and their effect on it."""
+def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: Cites,
+                  memo: dict[str, OptionSafety] | None = None) -> OptionSafety:
+    """The label items for every drug of one option, and their effect on it. A drug's part depends
+    on the drug and the case only: with `memo` (one per case) it is worked out once per drug and
+    shared by every option holding that drug (the lists are joined in the drugs' order, as before)."""
+    if memo is None:
+        memo = {}
+    out = OptionSafety()
+    for drug_id in drugs:
+        part = memo.get(drug_id)
+        if part is None:
+            part = memo[drug_id] = _drug_safety(kb, facts, drug_id, cites)
+        out.items += part.items
+        out.excluded += part.excluded
+        out.score += part.score
+        out.facts += part.facts
+        out.warnings += part.warnings
+    return out
+
+
+def _drug_safety(kb: KnowledgeBase, facts: CaseFacts, drug_id: str, cites: Cites) -> OptionSafety:
+    """The label items of one drug for this case, and their effect on an option holding it."""
     out = OptionSafety()
     region = facts.region
     meds_by_class: dict[str, list[str]] = {}
     for med in facts.medications:
         for cls in med.classes:
             meds_by_class.setdefault(cls, []).append(med.name)
-    for drug_id in drugs:
-        label = kb.safety.get(drug_id)
-        if label is None:
-            continue
+    label = kb.safety.get(drug_id)
+    if label is not None:
         name = r.msg(f"drug:{drug_id}")
         doses = [i for i, d in enumerate(label.doses) if s.Region(region) in d.regions]
         for i in doses or range(len(label.doses)):

@@ -18,7 +18,7 @@ from alknav import __version__ as alknav_version
 from alknav.errors import AlknavError, CaseError
 from alknav.inputs.case_model import Case
 from alknav.inputs.case_reader import load_case_text, parse_case_text
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.render import MessageError, render_result
 from alknav.outputs.render import RenderedResult as Result
 from alknav.recommend import result as neutral

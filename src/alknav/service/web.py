@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from alknav.errors import AlknavError, CaseError, LookupFailed
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import case_error, t
 from alknav.service.security import CSRF_COOKIE, CSRF_FIELD, CsrfTokens, page_csp
 from alknav.service.webform import (

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.simulate import LABEL, stats
 from alknav.simulate import model as m
 from alknav.simulate.params import DATA_DIR, Model, Target, load_targets, trial_result

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from alknav.errors import CaseError
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "simulation"
 TKIS = ("crizotinib", "alectinib", "brigatinib", "ensartinib", "lorlatinib")

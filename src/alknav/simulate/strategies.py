@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from alknav.errors import AlknavError, CaseError
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.simulate import model as m
 from alknav.simulate.params import ADAPTED, CHEMO, CHEMO_REFRACTORY, MET, TKIS, TOLERANT, Model
 

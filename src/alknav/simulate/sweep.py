@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from alknav.errors import CaseError
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.simulate import stats
 from alknav.simulate.params import Model
 from alknav.simulate.run import calibrated_model, parse_strategies, simulate

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from alknav.interpret.facts import build_facts, clone_call, regimen_key
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend.result import Result
 from alknav.recommend.safety import SWITCH_FIRST
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from alknav.genetic_code import CODONS
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 CHROM_ALIASES = {"2": "2", "chr2": "2", "CHR2": "2", "Chr2": "2", "NC_000002.11": "2", "NC_000002.12": "2"}

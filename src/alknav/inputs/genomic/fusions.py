@@ -30,7 +30,7 @@ from alknav.inputs.genomic.breakpoints import (
     variant_for_exons,
 )
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import polars as pl
 from alknav import progress
 from alknav.annotate.columns import COLUMNS, Tally, annotate_alteration, empty_row, parse_row, relevant_genes
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 GENE = ("Hugo_Symbol", "HUGO_SYMBOL", "Gene", "gene")
 PROTEIN = ("HGVSp_Short", "Protein_Change", "HGVSp", "Amino_Acid_Change", "ALTERATION")

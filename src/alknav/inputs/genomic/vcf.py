@@ -36,7 +36,7 @@ from alknav.inputs.genomic.alk_genomic import (
     alk_model,
 )
 from alknav.inputs.genomic.records import GenomicRecord, InputFileError
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 
 FIXED_COLUMNS = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 NO_ANNOTATION = "no annotation for a non-ALK gene; run VEP/SnpEff or pass --reference"

@@ -1,35 +1,28 @@
-"""The report's three figures as inline SVG strings (matplotlib, no pyplot, no global state).
+"""The report's three figures as inline SVG strings, written directly (no plotting library).
 
 1. mutation_heatmap: the patient's ALK clones x every ALK TKI, coloured by the curated call;
 2. efficacy_forest: ORR, median PFS (and intracranial ORR) of the candidate options in their trials;
 3. treatment_swimmer: the history regimens on a months axis.
 
-Text stays text (svg.fonttype 'none') with a CSS font stack that names Noto Sans CJK SC first, so a
-Chinese label renders wherever that font is installed. Output is deterministic: no date, no
-creator, a fixed svg.hashsalt.
+Text stays text with a CSS font stack that names Noto Sans CJK SC first, so a Chinese label renders
+wherever that font is installed. Text widths are estimated from the characters (a CJK character is
+one em wide, a Latin one about 0.6 em), which is enough to lay out labels and legends. Output is
+deterministic and has no ids to collide when the three figures share a page (arrow heads are drawn
+as paths, not markers). Drawing them this way takes milliseconds; matplotlib took about a second
+to import and draw.
 """
 
 from __future__ import annotations
 
-import io
+import math
 import re
 import textwrap
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from collections.abc import Sequence
 
 from alknav.errors import LookupFailed
 from alknav.inputs.case_model import Case
 from alknav.kb import schema as s
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import best_call, find_drug, find_mutation, matrix_drugs
 from alknav.outputs.i18n import t, term
 from alknav.outputs.render import RenderedResult as Result
@@ -38,51 +31,121 @@ from alknav.recommend.result import Efficacy
 CSS_FONT_STACK = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Noto Sans', 'DejaVu Sans', sans-serif"
 CALL_COLOURS = {"sensitive": "#1a9850", "intermediate": "#fdae61", "resistant": "#d73027", "unknown": "#d9d9d9"}
 _CALL_TEXT = {"sensitive": "white", "intermediate": "black", "resistant": "white", "unknown": "black"}
-_LAYOUT_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "DejaVu Sans")
-_FONT_ATTR = re.compile(r"font-family: [^;\"]+")
+_PT = 96 / 72  # px per point: sizes below are in points, as the report's CSS is
 
 
-def _layout_family() -> str:
-    """The font matplotlib measures text with: a CJK face when it knows one, else DejaVu Sans."""
-    known = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in _LAYOUT_FONTS if f in known), "DejaVu Sans")
-
-
-@contextmanager
-def _style() -> Iterator[None]:
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "alknav", "font.family": [_layout_family()],
-                                "font.size": 9, "axes.titlesize": 10, "path.simplify": True}), \
-            warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        yield
-
-
-def _scope_ids(svg: str, prefix: str) -> str:
-    """Prefix every id (and every reference to one) so that three figures in one page never collide."""
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
-    return re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{prefix}-{m.group(1)}"', svg)
-
-
-def _to_svg(fig: Figure, label: str, prefix: str) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = _FONT_ATTR.sub("font-family: " + CSS_FONT_STACK, svg)
-    svg = re.sub(r'<svg ([^>]*?)width="[\d.]+pt" height="[\d.]+pt"',
-                 lambda m: f'<svg {m.group(1)}role="img" aria-label="{_attr(label)}" class="figure"', svg, count=1)
-    return _scope_ids(svg.strip(), prefix)
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return _esc(text).replace('"', "&quot;")
 
 
 def _short(name: str, width: int) -> str:
     name = re.sub(r"（[^）]*）$", "", name)
     return "\n".join(textwrap.wrap(name, width)) or name
+
+
+def _text_width(text: str, size: float) -> float:
+    """Estimated width of the longest line of `text` at `size`."""
+    return max(sum(size if ord(c) >= 0x2E80 else 0.6 * size for c in line) for line in text.split("\n"))
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+class _Svg:
+    """A small SVG writer: shapes and text in user units, serialised with a viewBox."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def rect(self, x: float, y: float, w: float, h: float, fill: str, stroke: str = "none", width: float = 0.0,
+             dash: bool = False) -> None:
+        extra = f' stroke="{stroke}" stroke-width="{_num(width)}"' if stroke != "none" else ""
+        if dash:
+            extra += ' stroke-dasharray="4 3"'
+        self.parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" '
+                          f'fill="{fill}"{extra}/>')
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str, width: float = 1.0) -> None:
+        self.parts.append(f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" '
+                          f'stroke="{stroke}" stroke-width="{_num(width)}"/>')
+
+    def path(self, d: str, fill: str, stroke: str = "none", width: float = 1.0) -> None:
+        extra = f' stroke="{stroke}" stroke-width="{_num(width)}"' if stroke != "none" else ""
+        self.parts.append(f'<path d="{d}" fill="{fill}"{extra}/>')
+
+    def text(self, x: float, y: float, text: str, size: float = 9.0, anchor: str = "start", fill: str = "black",
+             bold: bool = False, middle: bool = True, rotate: float = 0.0) -> None:
+        """One <text> per line; `y` is the middle of the block when `middle`, else its first baseline."""
+        lines = text.split("\n")
+        step = size * 1.2
+        first = y - step * (len(lines) - 1) / 2 + 0.35 * size if middle else y
+        weight = ' font-weight="bold"' if bold else ""
+        for i, line in enumerate(lines):
+            ly = first + i * step
+            turn = f' transform="rotate({_num(rotate)} {_num(x)} {_num(ly)})"' if rotate else ""
+            self.parts.append(f'<text x="{_num(x)}" y="{_num(ly)}" font-size="{_num(size)}" text-anchor="{anchor}" '
+                              f'fill="{fill}"{weight}{turn}>{_esc(line)}</text>')
+
+    def marker(self, kind: str, x: float, y: float, colour: str, size: float) -> None:
+        r = size / 2
+        if kind == "s":
+            self.rect(x - r, y - r, size, size, colour)
+        elif kind == "o":
+            self.parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}" fill="{colour}"/>')
+        elif kind == "D":
+            self.path(f"M{_num(x)} {_num(y - r)}L{_num(x + r)} {_num(y)}L{_num(x)} {_num(y + r)}"
+                      f"L{_num(x - r)} {_num(y)}Z", colour)
+        elif kind == ">":
+            self.path(f"M{_num(x - r)} {_num(y - r)}L{_num(x + r)} {_num(y)}L{_num(x - r)} {_num(y + r)}Z", colour)
+        elif kind == "|":
+            self.line(x, y - r, x, y + r, colour, 1.5)
+        else:  # "X"
+            self.line(x - r, y - r, x + r, y + r, colour, 2.0)
+            self.line(x - r, y + r, x + r, y - r, colour, 2.0)
+
+    def legend(self, items: Sequence[tuple[str, str, str]], x: float, y: float, width: float,
+               size: float = 7.0) -> float:
+        """(kind 'box'|marker|'blank', colour, label) items in rows that fit `width`; returns the height used."""
+        widths = [14 + _text_width(label, size) + 12 for _, _, label in items]
+        rows: list[list[int]] = [[]]
+        used = 0.0
+        for i, w in enumerate(widths):
+            if rows[-1] and used + w > width:
+                rows.append([])
+                used = 0.0
+            rows[-1].append(i)
+            used += w
+        for r, row in enumerate(rows):
+            cx = x + (width - sum(widths[i] for i in row)) / 2
+            cy = y + r * (size + 6) + size / 2
+            for i in row:
+                kind, colour, label = items[i]
+                if kind == "box":
+                    self.rect(cx, cy - size / 2, 10, size, colour)
+                elif kind != "blank":
+                    self.marker(kind, cx + 5, cy, colour, size)
+                self.text(cx + 14, cy, label, size)
+                cx += widths[i]
+        return len(rows) * (size + 6)
+
+    def svg(self, width: float, height: float, label: str) -> str:
+        body = "\n".join(self.parts)
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_num(width)} {_num(height)}" '
+                f'role="img" aria-label="{_attr(label)}" class="figure" font-family="{_attr(CSS_FONT_STACK)}">\n'
+                f"{body}\n</svg>")
+
+
+def _ticks(xmax: float) -> list[float]:
+    """About six round ticks from 0 to xmax."""
+    raw = xmax / 6
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return [i * step for i in range(int(xmax / step + 1e-9) + 1)]
 
 
 # --------------------------------------------------------------------------- 1. heat map
@@ -136,30 +199,31 @@ def mutation_heatmap(result: Result, kb: KnowledgeBase) -> str:
     drugs = _tki_columns(result, kb)
     names = [_short(kb.drugs[d].name_zh if lang == "zh" else kb.drugs[d].inn, 8 if lang == "zh" else 12)
              for d in drugs]
-    with _style():
-        fig = Figure(figsize=(min(1.0 + 0.72 * len(drugs), 9.5), 1.3 + 0.3 * len(clones)), layout="constrained")
-        ax = fig.add_subplot()
-        for y, clone in enumerate(clones):
-            for x, drug in enumerate(drugs):
-                call, pre = clone_call(result, kb, clone, drug)
-                ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=CALL_COLOURS[call],
-                                       edgecolor="white", linewidth=1.5))
-                ax.text(x, y, t(lang, call), ha="center", va="center", fontsize=7, color=_CALL_TEXT[call])
-                if pre:
-                    ax.text(x + 0.42, y - 0.4, "P", ha="right", va="top", fontsize=6.5, fontweight="bold",
-                            color="black", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                                 "edgecolor": "none"})
-        ax.set_xlim(-0.5, len(drugs) - 0.5)
-        ax.set_ylim(len(clones) - 0.5, -0.5)
-        ax.set_xticks(range(len(drugs)), names, rotation=35, ha="right", fontsize=8)
-        ax.set_yticks(range(len(clones)), clones, fontsize=8)
-        ax.tick_params(length=0)
-        for side in ax.spines.values():
-            side.set_visible(False)
-        handles = [Patch(facecolor=CALL_COLOURS[c], label=t(lang, c)) for c in CALL_COLOURS]
-        handles.append(Patch(facecolor="white", edgecolor="white", label=t(lang, "fig_preclinical")))
-        fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7, frameon=False)
-        return _to_svg(fig, label, "heatmap")
+    cell_w, cell_h, size = 50.0, 30.0, 8.0
+    left = 8 + max(_text_width(c, size) for c in clones)
+    name_drop = max(_text_width(n, size) for n in names) * math.sin(math.radians(35)) + 2 * size
+    width = max(left + cell_w * len(drugs) + 8, 360.0)
+    svg = _Svg()
+    for y, clone in enumerate(clones):
+        cy = 6 + y * cell_h
+        svg.text(left - 6, cy + cell_h / 2, clone, size, anchor="end")
+        for x, drug in enumerate(drugs):
+            call, pre = clone_call(result, kb, clone, drug)
+            cx = left + x * cell_w
+            svg.rect(cx, cy, cell_w, cell_h, CALL_COLOURS[call], stroke="white", width=1.5)
+            svg.text(cx + cell_w / 2, cy + cell_h / 2, t(lang, call), 7, anchor="middle", fill=_CALL_TEXT[call])
+            if pre:
+                svg.rect(cx + cell_w - 11, cy + 2, 9, 9, "white")
+                svg.text(cx + cell_w - 6.5, cy + 6.5, "P", 6.5, anchor="middle", bold=True)
+    bottom = 6 + len(clones) * cell_h
+    for x, name in enumerate(names):
+        cx = left + (x + 0.5) * cell_w
+        svg.text(cx, bottom + size + 4, name.replace("\n", " "), size, anchor="end", middle=False, rotate=-35)
+    items = [("box", CALL_COLOURS[c], t(lang, c)) for c in CALL_COLOURS]
+    items.append(("blank", "white", t(lang, "fig_preclinical")))
+    legend_y = bottom + name_drop + 6
+    used = svg.legend(items, 0, legend_y, width)
+    return svg.svg(width, legend_y + used + 4, label)
 
 
 # --------------------------------------------------------------------------- 2. efficacy
@@ -175,27 +239,37 @@ def _numeric(effs: list[Efficacy], base: str) -> Efficacy | None:
                  and (e.value is not None or _not_reached(e))), None)
 
 
-def _panel(ax: Axes, rows: list[tuple[str, Efficacy | None]], title: str, xmax: float, nr_text: str) -> None:
-    for y, (_, e) in enumerate(rows):
+def _panel(svg: _Svg, rows: list[Efficacy | None], title: str, xmax: float, nr_text: str, box: tuple[float, ...]
+           ) -> None:
+    x0, y0, w, row_h = box
+    height = row_h * len(rows)
+
+    def at(v: float) -> float:
+        return x0 + w * min(max(v, 0.0), xmax) / xmax
+
+    svg.text(x0 + w / 2, y0 - 8, title, 9, anchor="middle")
+    for tick in _ticks(xmax):
+        svg.line(at(tick), y0, at(tick), y0 + height, "#dddddd", 0.6)
+        svg.text(at(tick), y0 + height + 11, _num(tick), 7.5, anchor="middle")
+    svg.line(x0, y0 + height, x0 + w, y0 + height, "#333333", 0.8)
+    svg.line(x0, y0, x0, y0 + height, "#333333", 0.8)
+    for i, e in enumerate(rows):
         if e is None:
             continue
+        y = y0 + (i + 0.5) * row_h
         if e.value is None:  # median not reached: an arrow from its lower bound (or 0) to the edge
             low = e.ci_low or 0.0
-            ax.annotate("", xy=(xmax, y), xytext=(low, y),
-                        arrowprops={"arrowstyle": "-|>", "color": "#2166ac", "linewidth": 1.2})
-            ax.annotate(nr_text + (f" (≥{low:g})" if e.ci_low is not None else ""), (xmax, y), xytext=(-2, 5),
-                        textcoords="offset points", ha="right", fontsize=7, color="#2166ac")
+            svg.line(at(low), y, x0 + w - 5, y, "#2166ac", 1.2)
+            svg.path(f"M{_num(x0 + w)} {_num(y)}L{_num(x0 + w - 7)} {_num(y - 3.5)}L{_num(x0 + w - 7)} "
+                     f"{_num(y + 3.5)}Z", "#2166ac")
+            svg.text(x0 + w - 2, y - 6, nr_text + (f" (≥{low:g})" if e.ci_low is not None else ""), 7,
+                     anchor="end", fill="#2166ac", middle=False)
             continue
         low = e.ci_low if e.ci_low is not None else e.value
         high = e.ci_high if e.ci_high is not None else (xmax if e.ci_low is not None else e.value)
-        ax.plot([low, high], [y, y], color="#333333", linewidth=1.2)
-        ax.plot([e.value], [y], marker="s", color="#2166ac", markersize=5)
-        ax.annotate(f"{e.value:g}", (e.value, y), xytext=(0, 5), textcoords="offset points", ha="center",
-                    fontsize=7)
-    ax.set_title(title, fontsize=9)
-    ax.set_xlim(0, xmax)
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+        svg.line(at(low), y, at(high), y, "#333333", 1.2)
+        svg.marker("s", at(e.value), y, "#2166ac", 6)
+        svg.text(at(e.value), y - 6, f"{e.value:g}", 7, anchor="middle", middle=False)
 
 
 def efficacy_forest(result: Result) -> str:
@@ -211,16 +285,23 @@ def efficacy_forest(result: Result) -> str:
         panels.append(("iORR", t(lang, "fig_iorr"), 100.0))
     pfs = [e for o in opts if (e := _numeric(o.expected_efficacy, "PFS")) is not None]
     pfs_max = max([0.0] + [max(e.value or 0.0, e.ci_high or 0.0, e.ci_low or 0.0) for e in pfs])
-    lines = sum(n.count("\n") + 1 for n in names)
-    with _style():
-        fig = Figure(figsize=(9.0, 0.9 + 0.32 * max(lines, len(opts))), layout="constrained")
-        axes = fig.subplots(1, len(panels), sharey=True)
-        for ax, (base, title, xmax) in zip(axes, panels, strict=True):
-            rows = [(n, _numeric(o.expected_efficacy, base)) for n, o in zip(names, opts, strict=True)]
-            _panel(ax, rows, title, xmax or max(6.0, pfs_max * 1.15), t(lang, "value_not_reached"))
-        axes[0].set_yticks(range(len(opts)), names, fontsize=8)
-        axes[0].set_ylim(len(opts) - 0.5, -0.5)
-        return _to_svg(fig, label, "efficacy")
+    lines = max(n.count("\n") + 1 for n in names)
+    row_h = max(30.0, 10.0 * lines + 10)
+    size = 8.0
+    left = 8 + max(_text_width(n, size) for n in names)
+    width = 648.0  # 9 inches in points
+    gap = 18.0
+    panel_w = (width - left - gap * len(panels)) / len(panels)
+    top = 22.0
+    svg = _Svg()
+    for i, name in enumerate(names):
+        svg.text(left - 6, top + (i + 0.5) * row_h, name, size, anchor="end")
+    for p, (base, title, xmax) in enumerate(panels):
+        rows = [_numeric(o.expected_efficacy, base) for o in opts]
+        x0 = left + 6 + p * (panel_w + gap)
+        _panel(svg, rows, title, xmax or max(6.0, pfs_max * 1.15), t(lang, "value_not_reached"),
+               (x0, top, panel_w, row_h))
+    return svg.svg(width, top + row_h * len(opts) + 20, label)
 
 
 # --------------------------------------------------------------------------- 3. swimmer
@@ -262,45 +343,56 @@ def treatment_swimmer(case: Case, kb: KnowledgeBase, lang: str) -> str:
     known = [h.months for h in case.history if h.months is not None]
     total = sum(known) if cumulative else max(known, default=0.0)
     total = max(total, 6.0)
-    with _style():
-        fig = Figure(figsize=(8.0, 1.1 + 0.45 * len(case.history)), layout="constrained")
-        ax = fig.add_subplot()
-        start = 0.0
-        seen: dict[str, str] = {}
-        for y, h in enumerate(case.history):
-            colour, cls = _regimen_class(kb, h.regimen)
-            text = " + ".join(_drug_short(kb, n, lang) for n in h.regimen)
-            if h.best_response:
-                text += f" · {h.best_response.value}"
-            if h.months is None:
-                text += f" · {t(lang, 'fig_months_unknown')}"
-                ax.add_patch(Rectangle((0, y - 0.275), total * 1.05, 0.55, facecolor="none", edgecolor=colour,
-                                       linestyle="--", linewidth=1.0))
-                ax.text(total * 0.525, y, "?", ha="center", va="center", fontsize=9, color=colour)
-                seen.setdefault(cls, colour)
-                ax.text(0.01 * total, y - 0.38, text, va="bottom", ha="left", fontsize=7.5)
-                continue
-            width = h.months
-            seen.setdefault(cls, colour)
-            ax.barh(y, width, left=start, height=0.55, color=colour, edgecolor="white")
-            ax.text(start + 0.01 * total, y - 0.38, text, va="bottom", ha="left", fontsize=7.5)
-            if h.stopped_for:
-                marker, mcolour = _END_MARKERS[h.stopped_for.value]
-                ax.plot([start + width], [y], marker=marker, color=mcolour, markersize=7, linestyle="none")
-            if cumulative:
-                start += width
-        ax.set_yticks(range(len(case.history)), [t(lang, "fig_line", n=str(i + 1)) for i in range(len(case.history))])
-        ax.set_ylim(len(case.history) - 0.4, -0.9)
-        ax.set_xlim(0, total * 1.05)
-        ax.set_xlabel(t(lang, "fig_months" if cumulative else "fig_months_each"))
-        ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
-        ax.set_axisbelow(True)
-        handles: list[Any] = [Patch(facecolor=c, label=t(lang, k)) for k, c in seen.items()]
-        used = {h.stopped_for.value for h in case.history if h.stopped_for}
-        handles += [Line2D([], [], marker=m, color=c, linestyle="none", label=term(lang, "stop", k))
-                    for k, (m, c) in _END_MARKERS.items() if k in used]
-        fig.legend(handles=handles, loc="outside lower center", ncols=6, fontsize=7, frameon=False)
-        return _to_svg(fig, label, "swimmer")
+    xmax = total * 1.05
+    labels = [t(lang, "fig_line", n=str(i + 1)) for i in range(len(case.history))]
+    left = 10 + max(_text_width(x, 9) for x in labels)
+    width, row_h, top = 576.0, 34.0, 8.0  # 8 inches in points
+    plot_w = width - left - 16
+
+    def at(v: float) -> float:
+        return left + plot_w * v / xmax
+
+    svg = _Svg()
+    height = row_h * len(case.history)
+    for tick in _ticks(xmax):
+        svg.line(at(tick), top, at(tick), top + height, "#eeeeee", 0.6)
+        svg.text(at(tick), top + height + 11, _num(tick), 7.5, anchor="middle")
+    svg.line(left, top + height, left + plot_w, top + height, "#333333", 0.8)
+    svg.line(left, top, left, top + height, "#333333", 0.8)
+    start = 0.0
+    seen: dict[str, str] = {}
+    for y, h in enumerate(case.history):
+        colour, cls = _regimen_class(kb, h.regimen)
+        seen.setdefault(cls, colour)
+        text = " + ".join(_drug_short(kb, n, lang) for n in h.regimen)
+        if h.best_response:
+            text += f" · {h.best_response.value}"
+        row_top = top + y * row_h
+        bar_y, bar_h = row_top + 15, 14.0
+        svg.text(left - 6, bar_y + bar_h / 2, labels[y], 9, anchor="end")
+        if h.months is None:
+            text += f" · {t(lang, 'fig_months_unknown')}"
+            svg.rect(at(0), bar_y, plot_w, bar_h, "none", stroke=colour, width=1.0, dash=True)
+            svg.text(at(total * 0.525), bar_y + bar_h / 2, "?", 9, anchor="middle", fill=colour)
+            svg.text(at(0.01 * total), row_top + 11, text.replace("\n", " "), 7.5, middle=False)
+            continue
+        width_m = h.months
+        svg.rect(at(start), bar_y, at(start + width_m) - at(start), bar_h, colour, stroke="white", width=0.8)
+        svg.text(at(start + 0.01 * total), row_top + 11, text.replace("\n", " "), 7.5, middle=False)
+        if h.stopped_for:
+            marker, mcolour = _END_MARKERS[h.stopped_for.value]
+            svg.marker(marker, at(start + width_m), bar_y + bar_h / 2, mcolour, 8)
+        if cumulative:
+            start += width_m
+    axis_y = top + height + 26
+    svg.text(left + plot_w / 2, axis_y, t(lang, "fig_months" if cumulative else "fig_months_each"), 9,
+             anchor="middle")
+    items = [("box", c, t(lang, k)) for k, c in seen.items()]
+    used_stops = {h.stopped_for.value for h in case.history if h.stopped_for}
+    items += [(m, c, term(lang, "stop", k)) for k, (m, c) in _END_MARKERS.items() if k in used_stops]
+    legend_y = axis_y + 10
+    used = svg.legend(items, 0, legend_y, width)
+    return svg.svg(width, legend_y + used + 4, label)
 
 
 def all_figures(case: Case, result: Result, kb: KnowledgeBase) -> dict[str, str]:

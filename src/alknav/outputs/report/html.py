@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alknav.inputs.case_model import Case
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import t
 from alknav.outputs.render import render_result
 from alknav.outputs.report.figures import CSS_FONT_STACK, all_figures

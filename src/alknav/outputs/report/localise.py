@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import t, term
 from alknav.recommend.result import Efficacy
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import alknav.outputs.report.localise as localise
 from alknav.errors import LookupFailed
 from alknav.inputs.case_model import Case
-from alknav.kb.loader import KnowledgeBase
+from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import SOURCE_KIND_LABELS, cite, find_drug, short_ref
 from alknav.outputs.i18n import t, term
 from alknav.outputs.render import Option, RenderedResult, level_words
