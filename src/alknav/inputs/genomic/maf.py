@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from alknav import progress
@@ -138,6 +140,11 @@ class _BatchAnnotator:
             self.cache[key] = "\t".join(annotate_alteration(text, self.kb, reason).values())
         return self.cache[key]
 
+    def seen(self, batch: pl.Series) -> pl.Series:
+        """Moves the reading bar once per polars batch; the batch (a boolean mask) passes through."""
+        self.bar.advance(len(batch))
+        return batch
+
     def __call__(self, batch: pl.Series) -> pl.Series:
         """Annotations for relevant rows; null elsewhere (the writer prints `outside` for nulls)."""
         self.bar.advance(len(batch))  # once per polars batch (thousands of rows), not per row
@@ -160,6 +167,22 @@ _NO_CSE = pl.QueryOptFlags(comm_subplan_elim=False)  # the two scans of one file
 def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
                  extra: dict[str, dict[str, str]] | None = None) -> Tally:
     """Write `path` with alknav's columns appended to every row.
+
+    Without per-sample clinical columns, the rows are copied as raw byte blocks (`_annotate_raw`);
+    a file with anything that path does not reproduce exactly (empty lines, stray carriage returns,
+    the 0x1F character, invalid UTF-8) and the clinical columns take the polars path below, which
+    writes the same bytes."""
+    if not extra:
+        try:
+            return _annotate_raw(path, out, kb)
+        except _Fallback:
+            pass
+    return _annotate_polars(path, out, kb, extra)
+
+
+def _annotate_polars(path: Path, out: Path, kb: KnowledgeBase,
+                     extra: dict[str, dict[str, str]] | None = None) -> Tally:
+    """Write `path` with alknav's columns appended to every row, both passes in polars.
 
     Pass 1 parses only the gene, protein-change, classification (and sample) columns and yields
     one annotation string per row (null outside alknav's scope): a column of 5 million mostly-null
@@ -218,6 +241,136 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     return tally
 
 
+_BLOCK = 4 << 20  # bytes read at a time: large enough for few calls, small enough to stay in cache
+
+
+class _Fallback(Exception):
+    """The raw path met something only the polars path reproduces exactly (rare files)."""
+
+
+def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
+    """Pass 1: polars parses the gene, protein-change, classification, build and last columns and
+    returns only the row numbers (and fields) of alknav's genes, the rows whose last field is empty
+    or missing, the row count and the builds. Pass 2: the raw bytes are copied block by block; in a
+    block the constant suffix is put on every line at C speed (`bytes.replace` of the line end), and
+    only the few rows of alknav's genes and the malformed rows are cut out and written one by one."""
+    lf, cols, skipped = scan(path)
+    columns, _, crlf = _header(path)
+    ncol, last, gene = len(columns), columns[-1], cols["gene"]
+    assert gene is not None
+    fields = [c for c in (gene, cols["protein"], cols["class"]) if c]
+    annotator = _BatchAnnotator(kb, "gene outside alknav scope", progress.task(f"{path.name}: reading", unit="rows"))
+    keep = pl.col(gene).is_in(annotator.genes).map_batches(annotator.seen, return_dtype=pl.Boolean,
+                                                            is_elementwise=True)
+    query = [pl.len().alias("n"), pl.int_range(pl.len(), dtype=pl.Int64).filter(keep).implode().alias("_rel"),
+             *[pl.col(c).filter(keep).implode().alias(f"_f{i}") for i, c in enumerate(fields)],
+             # a short row's last field is missing (null); an empty one is null too, and is checked
+             pl.int_range(pl.len(), dtype=pl.Int64).filter(pl.col(last).is_null()).implode().alias("_sus")]
+    if "NCBI_Build" in columns:
+        query.append(pl.col("NCBI_Build").unique().implode().alias("_builds"))
+    try:
+        found = lf.select(query).collect().row(0, named=True)
+    except pl.exceptions.ComputeError as exc:
+        raise _explain(path, skipped, exc) from None
+    annotator.bar.done()
+    builds = found.get("_builds") or []
+    annotator.builds.update(b for b in builds if b not in (None, "", "NA"))
+    _one_build(path, annotator.builds)
+    n: int = found["n"]
+    relevant = np.asarray(found["_rel"], dtype=np.int64)
+    classes = found["_f2"] if cols["class"] else [None] * len(relevant)
+    values = [annotator._value(g, p, c) for g, p, c in zip(found["_f0"], found["_f1"], classes, strict=True)]
+    annotation = {int(r): ("\t" + v).encode("utf-8") for r, v in zip(relevant.tolist(), values, strict=True)}
+    suspects = np.asarray(found["_sus"], dtype=np.int64)
+    malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {ncol}").values())
+    watch = _Watch(progress.task(f"{path.name}: writing", total=n, unit="rows"))
+    bad = _copy_rows(path, out, skipped, "\t".join([*columns, *COLUMNS]), crlf, ncol, n,
+                     annotation, relevant, suspects, ("\t" + annotator.outside).encode("utf-8"),
+                     ("\t" + malformed).encode("utf-8"), watch)
+    watch.bar.done()
+    tally = Tally()
+    tally.add(parse_row(annotator.outside), in_scope=False, n=n - len(values))
+    for value, count in Counter(values).items():
+        tally.add(parse_row(value), in_scope=True, n=count)
+    for row in bad:  # rare: a malformed row is counted as what was written
+        written = annotation.get(row)
+        text = written.decode("utf-8")[1:] if written is not None else annotator.outside
+        tally.add(parse_row(text), written is not None, -1)
+        tally.add(parse_row(malformed), True)
+    return tally
+
+
+def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, ncol: int, n: int,
+               annotation: dict[int, bytes], relevant: np.ndarray, suspects: np.ndarray, outside: bytes,
+               malformed: bytes, watch: _Watch) -> list[int]:
+    """Pass 2 of `_annotate_raw`; returns the malformed rows' numbers. Raises _Fallback (before the
+    output is complete) where the polars path would have read the lines differently."""
+    source = _source(path, skipped)
+    end = b"\r\n" if crlf else b"\n"
+    suffix = outside + b"\n"
+    bad: list[int] = []
+    row = 0
+    with (source.open("rb") if isinstance(source, Path) else source) as fh, out.open("wb") as sink:
+        sink.write(header.encode("utf-8") + b"\n")
+        for _ in range(skipped + 1):  # the leading comments and the header
+            fh.readline()
+        carry = b""
+        while True:
+            chunk = fh.read(_BLOCK)
+            if chunk:
+                cut = chunk.rfind(b"\n") + 1
+                if cut == 0:
+                    carry += chunk
+                    continue
+                block = b"".join((carry, memoryview(chunk)[:cut]))
+                carry = chunk[cut:]
+            elif carry:
+                block, carry = carry + end, b""  # a last line without a line end
+            else:
+                break
+            arr = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(arr == 10)
+            lines = len(ends)
+            if (row + lines > n or b"\x1f" in block or block.startswith(end) or b"\n" + end in block
+                    or (block.count(b"\r") != lines or block.count(b"\r\n") != lines if crlf else b"\r" in block)):
+                raise _Fallback
+            if not block.isascii():
+                try:
+                    block.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Fallback from None
+            special = {int(i) - row for i in relevant[np.searchsorted(relevant, row):
+                                                      np.searchsorted(relevant, row + lines)]}
+            tabs: np.ndarray | None = None
+            near = suspects[np.searchsorted(suspects, row):np.searchsorted(suspects, row + lines)]
+            if len(near) or int(np.count_nonzero(arr == 9)) != lines * (ncol - 1):
+                cumulative = np.searchsorted(np.flatnonzero(arr == 9), ends)  # tabs before each line end
+                tabs = np.diff(cumulative, prepend=0)
+                wrong = np.flatnonzero(tabs != ncol - 1)
+                special.update(wrong.tolist())
+                bad.extend((wrong + row).tolist())
+            pieces: list[bytes] = []
+            start = 0
+            for k in sorted(special):
+                begin, stop = (int(ends[k - 1]) + 1 if k else 0), int(ends[k])
+                if start < begin:
+                    pieces.append(block[start:begin].replace(end, suffix))
+                line = block[begin:stop - 1 if crlf else stop]
+                if tabs is not None and tabs[k] != ncol - 1:
+                    pieces.append(line + b"\t" * max(0, ncol - 1 - int(tabs[k])) + malformed + b"\n")
+                else:
+                    pieces.append(line + annotation[row + k] + b"\n")
+                start = stop + 1
+            if start < len(block):
+                pieces.append(block.replace(end, suffix) if start == 0 else block[start:].replace(end, suffix))
+            sink.write(b"".join(pieces))
+            row += lines
+            watch.seen(lines, len(bad) - watch.malformed)
+    if row != n:
+        raise _Fallback
+    return bad
+
+
 def _tally(values: pl.Series, outside: str) -> Tally:
     """Counts from pass 1: each distinct annotation string once (a handful), nulls are other genes."""
     tally = Tally()
@@ -236,9 +389,12 @@ class _Watch:
         self.malformed = 0
 
     def __call__(self, wrong: pl.Series) -> pl.Series:
-        self.bar.advance(len(wrong))
-        self.malformed += int(wrong.sum())
+        self.seen(len(wrong), int(wrong.sum()))
         return wrong
+
+    def seen(self, rows: int, malformed: int) -> None:
+        self.bar.advance(rows)
+        self.malformed += malformed
 
 
 class _Append(io.FileIO):
