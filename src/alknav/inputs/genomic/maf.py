@@ -9,10 +9,13 @@ row is ever dropped.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
+import mmap
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -248,24 +251,30 @@ class _Fallback(Exception):
     """The raw path met something only the polars path reproduces exactly (rare files)."""
 
 
+def _fields(line: bytes, wanted: list[int | None]) -> list[str | None]:
+    """Fields of one raw line (without its line end) as polars reads them: an empty or missing
+    field is null, fields past the header's are ignored."""
+    parts = line.split(b"\t")
+    return [parts[i].decode("utf-8") or None if i is not None and i < len(parts) else None for i in wanted]
+
+
 def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
-    """Pass 1: polars parses the gene, protein-change, classification, build and last columns and
-    returns only the row numbers (and fields) of alknav's genes, the rows whose last field is empty
-    or missing, the row count and the builds. Pass 2: the raw bytes are copied block by block; in a
-    block the constant suffix is put on every line at C speed (`bytes.replace` of the line end), and
-    only the few rows of alknav's genes and the malformed rows are cut out and written one by one."""
+    """Pass 1: polars parses the gene, build and last columns and returns only the row count, the
+    row numbers of alknav's genes, the builds and how many rows have an empty or missing last
+    field (no 5-million-row column). Pass 2: the raw bytes are copied block by block; in a block
+    the constant suffix is put on every line at C speed (`bytes.replace` of the line end), and only
+    the few rows of alknav's genes (their protein change and classification read from the line
+    then) and the malformed rows are cut out and written one by one."""
     lf, cols, skipped = scan(path)
     columns, _, crlf = _header(path)
     ncol, last, gene = len(columns), columns[-1], cols["gene"]
-    assert gene is not None
-    fields = [c for c in (gene, cols["protein"], cols["class"]) if c]
+    assert gene is not None and cols["protein"] is not None
     annotator = _BatchAnnotator(kb, "gene outside alknav scope", progress.task(f"{path.name}: reading", unit="rows"))
     keep = pl.col(gene).is_in(annotator.genes).map_batches(annotator.seen, return_dtype=pl.Boolean,
                                                             is_elementwise=True)
-    query = [pl.len().alias("n"), pl.int_range(pl.len(), dtype=pl.Int64).filter(keep).implode().alias("_rel"),
-             *[pl.col(c).filter(keep).implode().alias(f"_f{i}") for i, c in enumerate(fields)],
-             # a short row's last field is missing (null); an empty one is null too, and is checked
-             pl.int_range(pl.len(), dtype=pl.Int64).filter(pl.col(last).is_null()).implode().alias("_sus")]
+    # a short row's last field is missing (null); an empty one is null too: either way pass 2 then
+    # counts every line's fields instead of each block's
+    query = [pl.len().alias("n"), pl.arg_where(keep).implode().alias("_rel"), pl.col(last).null_count().alias("_sus")]
     if "NCBI_Build" in columns:
         query.append(pl.col("NCBI_Build").unique().implode().alias("_builds"))
     try:
@@ -278,97 +287,124 @@ def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
     _one_build(path, annotator.builds)
     n: int = found["n"]
     relevant = np.asarray(found["_rel"], dtype=np.int64)
-    classes = found["_f2"] if cols["class"] else [None] * len(relevant)
-    values = [annotator._value(g, p, c) for g, p, c in zip(found["_f0"], found["_f1"], classes, strict=True)]
-    annotation = {int(r): ("\t" + v).encode("utf-8") for r, v in zip(relevant.tolist(), values, strict=True)}
-    suspects = np.asarray(found["_sus"], dtype=np.int64)
+    wanted = [columns.index(c) if c else None for c in (gene, cols["protein"], cols["class"])]
+    annotation: dict[int, str] = {}
+
+    def annotate(row: int, line: bytes) -> bytes:
+        g, p, c = _fields(line, wanted)
+        annotation[row] = annotator._value(g or "", p, c)
+        return ("\t" + annotation[row] + "\n").encode("utf-8")
+
     malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {ncol}").values())
     watch = _Watch(progress.task(f"{path.name}: writing", total=n, unit="rows"))
-    bad = _copy_rows(path, out, skipped, "\t".join([*columns, *COLUMNS]), crlf, ncol, n,
-                     annotation, relevant, suspects, ("\t" + annotator.outside).encode("utf-8"),
-                     ("\t" + malformed).encode("utf-8"), watch)
+    bad = _copy_rows(path, out, skipped, "\t".join([*columns, *COLUMNS]), crlf, ncol, n, relevant, found["_sus"] > 0,
+                     annotate, ("\t" + annotator.outside).encode("utf-8"), ("\t" + malformed).encode("utf-8"), watch)
     watch.bar.done()
     tally = Tally()
-    tally.add(parse_row(annotator.outside), in_scope=False, n=n - len(values))
-    for value, count in Counter(values).items():
+    tally.add(parse_row(annotator.outside), in_scope=False, n=n - len(annotation))
+    for value, count in Counter(annotation.values()).items():
         tally.add(parse_row(value), in_scope=True, n=count)
     for row in bad:  # rare: a malformed row is counted as what was written
-        written = annotation.get(row)
-        text = written.decode("utf-8")[1:] if written is not None else annotator.outside
-        tally.add(parse_row(text), written is not None, -1)
+        had = annotation.get(row)
+        tally.add(parse_row(had if had is not None else annotator.outside), had is not None, -1)
         tally.add(parse_row(malformed), True)
     return tally
 
 
 def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, ncol: int, n: int,
-               annotation: dict[int, bytes], relevant: np.ndarray, suspects: np.ndarray, outside: bytes,
+               relevant: np.ndarray, suspects: bool, annotate: Callable[[int, bytes], bytes], outside: bytes,
                malformed: bytes, watch: _Watch) -> list[int]:
     """Pass 2 of `_annotate_raw`; returns the malformed rows' numbers. Raises _Fallback (before the
-    output is complete) where the polars path would have read the lines differently."""
+    output is complete) where the polars path would have read the lines differently.
+
+    The file is mapped (a gzip or BOM file is already in memory) and cut into blocks of whole
+    lines; each block is copied once (the slice), rewritten once (`bytes.replace` of the line end
+    with suffix + LF) and written with one writev of zero-copy views, the few special rows' views
+    replaced by their own text. Line k of a block sits in the rewritten block `k * delta` bytes
+    later than in the block, as every line end before it grew by the same `delta`."""
     source = _source(path, skipped)
     end = b"\r\n" if crlf else b"\n"
     suffix = outside + b"\n"
+    delta = len(suffix) - len(end)
     bad: list[int] = []
     row = 0
-    with (source.open("rb") if isinstance(source, Path) else source) as fh, out.open("wb") as sink:
-        sink.write(header.encode("utf-8") + b"\n")
+    with contextlib.ExitStack() as stack:
+        data: bytes | mmap.mmap
+        if isinstance(source, Path):
+            fh = stack.enter_context(source.open("rb"))
+            data = stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+            data.madvise(mmap.MADV_SEQUENTIAL)
+        else:
+            data = source.getvalue()
+        sink = stack.enter_context(out.open("wb", buffering=0))
+        _write(sink.fileno(), [header.encode("utf-8") + b"\n"])
+        pos = 0
         for _ in range(skipped + 1):  # the leading comments and the header
-            fh.readline()
-        carry = b""
-        while True:
-            chunk = fh.read(_BLOCK)
-            if chunk:
-                cut = chunk.rfind(b"\n") + 1
-                if cut == 0:
-                    carry += chunk
-                    continue
-                block = b"".join((carry, memoryview(chunk)[:cut]))
-                carry = chunk[cut:]
-            elif carry:
-                block, carry = carry + end, b""  # a last line without a line end
-            else:
-                break
+            pos = data.find(b"\n", pos) + 1 or len(data)
+        size = len(data)
+        while pos < size:
+            cut = data.find(b"\n", min(pos + _BLOCK, size) - 1) + 1 or size
+            block = data[pos:cut] if cut < size or data[size - 1:] == b"\n" else data[pos:cut] + end
+            pos = cut
             arr = np.frombuffer(block, dtype=np.uint8)
             ends = np.flatnonzero(arr == 10)
             lines = len(ends)
-            if (row + lines > n or b"\x1f" in block or block.startswith(end) or b"\n" + end in block
-                    or (block.count(b"\r") != lines or block.count(b"\r\n") != lines if crlf else b"\r" in block)):
+            if row + lines > n or b"\x1f" in block:
+                raise _Fallback
+            if crlf:  # every line ends in CRLF, no other CR, no empty line
+                if (np.count_nonzero(arr == 13) != lines or not bool(np.all(arr[ends - 1] == 13))
+                        or ends[0] < 2 or (lines > 1 and int(np.diff(ends).min()) < 3)):
+                    raise _Fallback
+            elif b"\r" in block or ends[0] < 1 or (lines > 1 and int(np.diff(ends).min()) < 2):
                 raise _Fallback
             if not block.isascii():
                 try:
                     block.decode("utf-8")
                 except UnicodeDecodeError:
                     raise _Fallback from None
-            special = {int(i) - row for i in relevant[np.searchsorted(relevant, row):
-                                                      np.searchsorted(relevant, row + lines)]}
+            wanted = set(relevant[np.searchsorted(relevant, row):np.searchsorted(relevant, row + lines)].tolist())
+            special = {i - row for i in wanted}
             tabs: np.ndarray | None = None
-            near = suspects[np.searchsorted(suspects, row):np.searchsorted(suspects, row + lines)]
-            if len(near) or int(np.count_nonzero(arr == 9)) != lines * (ncol - 1):
+            if suspects or int(np.count_nonzero(arr == 9)) != lines * (ncol - 1):
                 cumulative = np.searchsorted(np.flatnonzero(arr == 9), ends)  # tabs before each line end
                 tabs = np.diff(cumulative, prepend=0)
                 wrong = np.flatnonzero(tabs != ncol - 1)
                 special.update(wrong.tolist())
                 bad.extend((wrong + row).tolist())
-            pieces: list[bytes] = []
-            start = 0
+            rewritten = memoryview(block.replace(end, suffix))
+            pieces: list[bytes | memoryview] = []
+            start = 0  # in `rewritten`
             for k in sorted(special):
-                begin, stop = (int(ends[k - 1]) + 1 if k else 0), int(ends[k])
-                if start < begin:
-                    pieces.append(block[start:begin].replace(end, suffix))
-                line = block[begin:stop - 1 if crlf else stop]
+                begin, stop = (int(ends[k - 1]) + 1 if k else 0), int(ends[k]) + 1  # line k in `block`
+                if start < begin + k * delta:
+                    pieces.append(rewritten[start:begin + k * delta])
+                line = block[begin:stop - len(end)]
+                text = annotate(row + k, line) if row + k in wanted else b""
                 if tabs is not None and tabs[k] != ncol - 1:
                     pieces.append(line + b"\t" * max(0, ncol - 1 - int(tabs[k])) + malformed + b"\n")
                 else:
-                    pieces.append(line + annotation[row + k] + b"\n")
-                start = stop + 1
-            if start < len(block):
-                pieces.append(block.replace(end, suffix) if start == 0 else block[start:].replace(end, suffix))
-            sink.write(b"".join(pieces))
+                    pieces.append(line + text)
+                start = stop + (k + 1) * delta
+            if start < len(rewritten):
+                pieces.append(rewritten[start:])
+            _write(sink.fileno(), pieces)
             row += lines
             watch.seen(lines, len(bad) - watch.malformed)
     if row != n:
         raise _Fallback
     return bad
+
+
+def _write(fd: int, pieces: list[bytes | memoryview]) -> None:
+    """All of `pieces`, in order, with as few system calls as the kernel allows (writev)."""
+    for first in range(0, len(pieces), 512):  # under IOV_MAX
+        batch = pieces[first:first + 512]
+        done = os.writev(fd, batch)
+        total = sum(len(p) for p in batch)
+        if done < total:  # a short write: the rest one by one
+            rest = memoryview(b"".join(batch))[done:]
+            while rest:
+                rest = rest[os.write(fd, rest):]
 
 
 def _tally(values: pl.Series, outside: str) -> Tally:
