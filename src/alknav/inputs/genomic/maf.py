@@ -338,13 +338,16 @@ def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, nco
             data = source.getvalue()
         sink = stack.enter_context(out.open("wb", buffering=0))
         _write(sink.fileno(), [header.encode("utf-8") + b"\n"])
-        pos = 0
+        pos = done = 0
         for _ in range(skipped + 1):  # the leading comments and the header
             pos = data.find(b"\n", pos) + 1 or len(data)
         size = len(data)
         while pos < size:
             cut = data.find(b"\n", min(pos + _BLOCK, size) - 1) + 1 or size
             block = data[pos:cut] if cut < size or data[size - 1:] == b"\n" else data[pos:cut] + end
+            if isinstance(data, mmap.mmap) and cut - done >= mmap.PAGESIZE:  # read pages leave the RSS
+                data.madvise(mmap.MADV_DONTNEED, done, (cut - done) // mmap.PAGESIZE * mmap.PAGESIZE)
+                done += (cut - done) // mmap.PAGESIZE * mmap.PAGESIZE
             pos = cut
             arr = np.frombuffer(block, dtype=np.uint8)
             ends = np.flatnonzero(arr == 10)
