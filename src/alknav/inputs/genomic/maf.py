@@ -1,10 +1,12 @@
 """MAF (GDC / cBioPortal / oncokb-annotator) reading and annotation, streamed with polars.
 
-Annotation never loads the file into Python objects. polars parses only the gene, protein-change
-and classification columns, the distinct keys of genes alknav interprets are annotated once in
-Python, and the raw input lines are then streamed to the output with alknav's columns appended, so
-every row comes out unchanged and in order. Rows of other genes get a reason instead of calls, so no
-row is ever dropped.
+Annotation never loads the file into Python objects. polars parses only the columns it needs (the
+gene, build and last column on the raw path) and returns the row numbers of the genes alknav
+interprets; those few rows are annotated in Python (each distinct key once), and the raw input
+bytes are then copied block by block with alknav's columns appended: a constant suffix for every
+other row, put in at C speed. Every row comes out unchanged and in order; rows of other genes get a
+reason instead of calls, so no row is ever dropped. Files the raw path would not reproduce exactly,
+and per-sample clinical columns, take an all-polars path that writes the same bytes.
 """
 
 from __future__ import annotations
