@@ -16,6 +16,8 @@ import gzip
 import io
 import mmap
 import os
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -338,8 +340,8 @@ def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, nco
             data.madvise(mmap.MADV_SEQUENTIAL)
         else:
             data = source.getvalue()
-        sink = stack.enter_context(out.open("wb", buffering=0))
-        _write(sink.fileno(), [header.encode("utf-8") + b"\n"])
+        sink = stack.enter_context(_Writer(out))
+        sink.put([header.encode("utf-8") + b"\n"])
         pos = done = 0
         for _ in range(skipped + 1):  # the leading comments and the header
             pos = data.find(b"\n", pos) + 1 or len(data)
@@ -392,12 +394,48 @@ def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, nco
                 start = stop + (k + 1) * delta
             if start < len(rewritten):
                 pieces.append(rewritten[start:])
-            _write(sink.fileno(), pieces)
+            sink.put(pieces)
             row += lines
             watch.seen(lines, len(bad) - watch.malformed)
     if row != n:
         raise _Fallback
     return bad
+
+
+class _Writer:
+    """Writes blocks in order on a thread of its own, so the kernel's copy of one block into the
+    file (writev releases the GIL) overlaps the preparation of the next. At most a few blocks wait
+    (bounded memory); an error of the thread is raised in the caller, at the latest on exit."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb", buffering=0)
+        self.queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=3)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="alknav-maf-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (pieces := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    _write(self.file.fileno(), pieces)
+                except BaseException as exc:  # handed to the caller
+                    self.error = exc
+
+    def put(self, pieces: list[bytes | memoryview]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(pieces)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self.file.close()
+        if self.error is not None and exc[0] is None:
+            raise self.error
 
 
 def _write(fd: int, pieces: list[bytes | memoryview]) -> None:
