@@ -8,9 +8,13 @@ peak RSS (from wait4) is its own; the runs are interleaved:
   polars read   polars reads only the columns annotation needs: gene, protein change, classification,
                 build, sample, position and alleles (scan_csv ... select ... collect)  <- the aim's baseline
   annotate      `alknav annotate --maf FILE -o OUT` (the CLI, knowledge cache warm)
+  annotate (before)  the same command from another source tree (--before DIR), output compared with cmp
 Aim: annotate <= 1.5x the polars read, peak under 2 GB. The output is checked: one line per row.
+Each row reports medians of CPU time (user + sys, from wait4) and wall time, with ratios to the baseline;
+the machine is shared, so CPU time is the steadier figure, and the load average is printed with them.
 
     .venv/bin/python benchmarks/maf_bench.py [--rows 5000000] [--dir /tmp/alknav-bench] [--runs 3] [--src DIR]
+                                             [--before DIR]
 """
 
 from __future__ import annotations
@@ -85,14 +89,15 @@ def generate(path: Path, rows: int) -> None:
 
 
 def _measure(cmd: list[str], environ: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall time and the peak resident set of this one child process (wait4's rusage is per child)."""
+    """Wall time, CPU time (user + sys) and peak resident set of this one child process (wait4's
+    rusage is per child). On a shared, loaded machine CPU time is the steadier figure."""
     start = time.perf_counter()
     child = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(child.pid, 0)
     took = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"{cmd[:4]} failed ({status}): {child.stderr.read().decode()[-400:] if child.stderr else ''}")
-    return {"seconds": took, "peak_mb": usage.ru_maxrss / 1024}
+    return {"seconds": took, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 NEEDED = ["Hugo_Symbol", "HGVSp_Short", "Variant_Classification", "NCBI_Build", "Tumor_Sample_Barcode", "Chromosome",
@@ -105,12 +110,14 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/alknav-bench"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also run annotate from this source tree (e.g. an older checkout's src), interleaved")
     parser.add_argument("--generate-only", type=Path, default=None)
     args = parser.parse_args()
     if args.generate_only is not None:
         generate(args.generate_only, args.rows)
         return
-    from _harness import alknav, env, interleaved, median, table
+    from _harness import alknav, env, load, median
 
     args.dir.mkdir(parents=True, exist_ok=True)
     maf = args.dir / f"synthetic_{args.rows}_41.maf"
@@ -122,31 +129,49 @@ def main() -> None:
     environ = env(args.src, args.dir / "cache")
     read_needed = (f"import polars as pl\ndf = pl.scan_csv({str(maf)!r}, separator='\\t', comment_prefix='#', "
                    f"quote_char=None, infer_schema=False).select({NEEDED!r}).collect()\nassert df.height > 0")
-    peaks: dict[str, float] = {}
-
-    def job(name: str, cmd: list[str]) -> float:
-        figures = _measure(cmd, environ)
-        peaks[name] = max(peaks.get(name, 0.0), figures["peak_mb"])
-        return figures["seconds"]
-
     annotate = alknav("annotate", "--maf", str(maf), "-o", str(out))
     _measure(alknav("recommend", str(Path(__file__).resolve().parents[1] / "src/alknav/examples/demo_case.yaml")),
              environ)  # warms the knowledge cache, as any earlier alknav run would have
-    times = interleaved({
-        "copy (cp)": lambda: job("copy (cp)", ["cp", str(maf), str(copy)]),
-        "baseline: polars reads needed columns": lambda: job("baseline: polars reads needed columns",
-                                                             [sys.executable, "-c", read_needed]),
-        "alknav annotate --maf": lambda: job("alknav annotate --maf", annotate),
-    }, args.runs)
+    jobs: dict[str, tuple[list[str], dict[str, str]]] = {
+        "copy (cp)": (["cp", str(maf), str(copy)], environ),
+        "baseline: polars reads needed columns": ([sys.executable, "-c", read_needed], environ),
+    }
+    if args.before is not None:
+        before_out = args.dir / "annotated_before.maf"
+        jobs["annotate (before)"] = (alknav("annotate", "--maf", str(maf), "-o", str(before_out)),
+                                     env(args.before, args.dir / "cache"))
+    jobs["alknav annotate --maf"] = (annotate, environ)
+    figures: dict[str, list[dict[str, float]]] = {name: [] for name in jobs}
+    loads: list[float] = []
+    for _ in range(args.runs):  # interleaved: slow spells of the shared machine hit every job alike
+        for name, (cmd, job_env) in jobs.items():
+            loads.append(os.getloadavg()[0])
+            figures[name].append(_measure(cmd, job_env))
     copy.unlink(missing_ok=True)
     lines_in = sum(1 for line in maf.open("rb") if not line.startswith(b"#"))
     lines_out = sum(1 for _ in out.open("rb"))
     assert lines_out == lines_in, f"{lines_out} lines out for {lines_in} in"
-    rows = [(name, median(t), f"peak {peaks[name]:.0f} MB, min {min(t):.2f} s") for name, t in times.items()]
-    table(f"{args.rows:,}-row MAF ({maf.stat().st_size / 1e9:.2f} GB, {len(COLUMNS)} columns), {args.runs} "
-          f"interleaved runs{' (src ' + str(args.src) + ')' if args.src else ''}", rows, rows[1][0])
-    print(f"  output: {lines_out:,} lines (header + every row); aim: annotate <= 1.5x baseline "
-          f"(measured {rows[2][1] / rows[1][1]:.2f}), peak < 2048 MB (measured {peaks['alknav annotate --maf']:.0f})")
+    if args.before is not None:
+        same = subprocess.run(["cmp", str(out), str(args.dir / "annotated_before.maf")]).returncode == 0
+        print(f"  output byte-identical to --before's: {same}")
+        (args.dir / "annotated_before.maf").unlink(missing_ok=True)
+    base = "baseline: polars reads needed columns"
+    med = {name: {k: median([f[k] for f in runs]) for k in ("seconds", "cpu")} for name, runs in figures.items()}
+    peaks = {name: max(f["peak_mb"] for f in runs) for name, runs in figures.items()}
+    print(f"\n{args.rows:,}-row MAF ({maf.stat().st_size / 1e9:.2f} GB, {len(COLUMNS)} columns), {args.runs} "
+          f"interleaved runs{' (src ' + str(args.src) + ')' if args.src else ''}  [{load()}; "
+          f"1-min load during runs {min(loads):.1f}-{max(loads):.1f}]")
+    width = max(len(n) for n in jobs)
+    print(f"  {'what':<{width}}  {'CPU s':>7}  {'ratio':>5}  {'wall s':>7}  {'ratio':>5}  {'peak MB':>7}  runs (wall/CPU)")
+    for name, runs in figures.items():
+        each = " ".join(f"{f['seconds']:.1f}/{f['cpu']:.1f}" for f in runs)
+        print(f"  {name:<{width}}  {med[name]['cpu']:7.2f}  {med[name]['cpu'] / med[base]['cpu']:5.2f}  "
+              f"{med[name]['seconds']:7.2f}  {med[name]['seconds'] / med[base]['seconds']:5.2f}  "
+              f"{peaks[name]:7.0f}  {each}")
+    ann = "alknav annotate --maf"
+    print(f"  output: {lines_out:,} lines (header + every row); aim: annotate <= 1.5x baseline (measured CPU "
+          f"{med[ann]['cpu'] / med[base]['cpu']:.2f}, wall {med[ann]['seconds'] / med[base]['seconds']:.2f}), "
+          f"peak < 2048 MB (measured {peaks[ann]:.0f})")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,28 @@
 """MAF (GDC / cBioPortal / oncokb-annotator) reading and annotation, streamed with polars.
 
-Annotation never loads the file into Python objects. polars parses only the gene, protein-change
-and classification columns, the distinct keys of genes alknav interprets are annotated once in
-Python, and the raw input lines are then streamed to the output with alknav's columns appended, so
-every row comes out unchanged and in order. Rows of other genes get a reason instead of calls, so no
-row is ever dropped.
+Annotation never loads the file into Python objects. polars parses only the columns it needs (the
+gene, build and last column on the raw path) and returns the row numbers of the genes alknav
+interprets; those few rows are annotated in Python (each distinct key once), and the raw input
+bytes are then copied block by block with alknav's columns appended: a constant suffix for every
+other row, put in at C speed. Every row comes out unchanged and in order; rows of other genes get a
+reason instead of calls, so no row is ever dropped. Files the raw path would not reproduce exactly,
+and per-sample clinical columns, take an all-polars path that writes the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
-from collections.abc import Iterator
+import mmap
+import os
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from alknav import progress
@@ -138,6 +147,11 @@ class _BatchAnnotator:
             self.cache[key] = "\t".join(annotate_alteration(text, self.kb, reason).values())
         return self.cache[key]
 
+    def seen(self, batch: pl.Series) -> pl.Series:
+        """Moves the reading bar once per polars batch; the batch (a boolean mask) passes through."""
+        self.bar.advance(len(batch))
+        return batch
+
     def __call__(self, batch: pl.Series) -> pl.Series:
         """Annotations for relevant rows; null elsewhere (the writer prints `outside` for nulls)."""
         self.bar.advance(len(batch))  # once per polars batch (thousands of rows), not per row
@@ -160,6 +174,22 @@ _NO_CSE = pl.QueryOptFlags(comm_subplan_elim=False)  # the two scans of one file
 def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
                  extra: dict[str, dict[str, str]] | None = None) -> Tally:
     """Write `path` with alknav's columns appended to every row.
+
+    Without per-sample clinical columns, the rows are copied as raw byte blocks (`_annotate_raw`);
+    a file with anything that path does not reproduce exactly (empty lines, stray carriage returns,
+    the 0x1F character, invalid UTF-8) and the clinical columns take the polars path below, which
+    writes the same bytes."""
+    if not extra:
+        try:
+            return _annotate_raw(path, out, kb)
+        except _Fallback:
+            pass
+    return _annotate_polars(path, out, kb, extra)
+
+
+def _annotate_polars(path: Path, out: Path, kb: KnowledgeBase,
+                     extra: dict[str, dict[str, str]] | None = None) -> Tally:
+    """Write `path` with alknav's columns appended to every row, both passes in polars.
 
     Pass 1 parses only the gene, protein-change, classification (and sample) columns and yields
     one annotation string per row (null outside alknav's scope): a column of 5 million mostly-null
@@ -218,6 +248,208 @@ def annotate_maf(path: Path, out: Path, kb: KnowledgeBase,
     return tally
 
 
+_BLOCK = 4 << 20  # bytes read at a time: large enough for few calls, small enough to stay in cache
+
+
+class _Fallback(Exception):
+    """The raw path met something only the polars path reproduces exactly (rare files)."""
+
+
+def _fields(line: bytes, wanted: list[int | None]) -> list[str | None]:
+    """Fields of one raw line (without its line end) as polars reads them: an empty or missing
+    field is null, fields past the header's are ignored."""
+    parts = line.split(b"\t")
+    return [parts[i].decode("utf-8") or None if i is not None and i < len(parts) else None for i in wanted]
+
+
+def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
+    """Pass 1: polars parses the gene, build and last columns and returns only the row count, the
+    row numbers of alknav's genes, the builds and how many rows have an empty or missing last
+    field (no 5-million-row column). Pass 2: the raw bytes are copied block by block; in a block
+    the constant suffix is put on every line at C speed (`bytes.replace` of the line end), and only
+    the few rows of alknav's genes (their protein change and classification read from the line
+    then) and the malformed rows are cut out and written one by one."""
+    lf, cols, skipped = scan(path)
+    columns, _, crlf = _header(path)
+    ncol, last, gene = len(columns), columns[-1], cols["gene"]
+    assert gene is not None and cols["protein"] is not None
+    annotator = _BatchAnnotator(kb, "gene outside alknav scope", progress.task(f"{path.name}: reading", unit="rows"))
+    keep = pl.col(gene).is_in(annotator.genes).map_batches(annotator.seen, return_dtype=pl.Boolean,
+                                                            is_elementwise=True)
+    # a short row's last field is missing (null); an empty one is null too: either way pass 2 then
+    # counts every line's fields instead of each block's
+    query = [pl.len().alias("n"), pl.arg_where(keep).implode().alias("_rel"), pl.col(last).null_count().alias("_sus")]
+    if "NCBI_Build" in columns:
+        query.append(pl.col("NCBI_Build").unique().implode().alias("_builds"))
+    try:
+        found = lf.select(query).collect().row(0, named=True)
+    except pl.exceptions.ComputeError as exc:
+        raise _explain(path, skipped, exc) from None
+    annotator.bar.done()
+    builds = found.get("_builds") or []
+    annotator.builds.update(b for b in builds if b not in (None, "", "NA"))
+    _one_build(path, annotator.builds)
+    n: int = found["n"]
+    relevant = np.asarray(found["_rel"], dtype=np.int64)
+    wanted = [columns.index(c) if c else None for c in (gene, cols["protein"], cols["class"])]
+    annotation: dict[int, str] = {}
+
+    def annotate(row: int, line: bytes) -> bytes:
+        g, p, c = _fields(line, wanted)
+        annotation[row] = annotator._value(g or "", p, c)
+        return ("\t" + annotation[row] + "\n").encode("utf-8")
+
+    malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {ncol}").values())
+    watch = _Watch(progress.task(f"{path.name}: writing", total=n, unit="rows"))
+    bad = _copy_rows(path, out, skipped, "\t".join([*columns, *COLUMNS]), crlf, ncol, n, relevant, found["_sus"] > 0,
+                     annotate, ("\t" + annotator.outside).encode("utf-8"), ("\t" + malformed).encode("utf-8"), watch)
+    watch.bar.done()
+    tally = Tally()
+    tally.add(parse_row(annotator.outside), in_scope=False, n=n - len(annotation))
+    for value, count in Counter(annotation.values()).items():
+        tally.add(parse_row(value), in_scope=True, n=count)
+    for row in bad:  # rare: a malformed row is counted as what was written
+        had = annotation.get(row)
+        tally.add(parse_row(had if had is not None else annotator.outside), had is not None, -1)
+        tally.add(parse_row(malformed), True)
+    return tally
+
+
+def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, ncol: int, n: int,
+               relevant: np.ndarray, suspects: bool, annotate: Callable[[int, bytes], bytes], outside: bytes,
+               malformed: bytes, watch: _Watch) -> list[int]:
+    """Pass 2 of `_annotate_raw`; returns the malformed rows' numbers. Raises _Fallback (before the
+    output is complete) where the polars path would have read the lines differently.
+
+    The file is mapped (a gzip or BOM file is already in memory) and cut into blocks of whole
+    lines; each block is copied once (the slice), rewritten once (`bytes.replace` of the line end
+    with suffix + LF) and written with one writev of zero-copy views, the few special rows' views
+    replaced by their own text. Line k of a block sits in the rewritten block `k * delta` bytes
+    later than in the block, as every line end before it grew by the same `delta`."""
+    source = _source(path, skipped)
+    end = b"\r\n" if crlf else b"\n"
+    suffix = outside + b"\n"
+    delta = len(suffix) - len(end)
+    bad: list[int] = []
+    row = 0
+    with contextlib.ExitStack() as stack:
+        data: bytes | mmap.mmap
+        if isinstance(source, Path):
+            fh = stack.enter_context(source.open("rb"))
+            data = stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+            data.madvise(mmap.MADV_SEQUENTIAL)
+        else:
+            data = source.getvalue()
+        sink = stack.enter_context(_Writer(out))
+        sink.put([header.encode("utf-8") + b"\n"])
+        pos = done = 0
+        for _ in range(skipped + 1):  # the leading comments and the header
+            pos = data.find(b"\n", pos) + 1 or len(data)
+        size = len(data)
+        while pos < size:
+            cut = data.find(b"\n", min(pos + _BLOCK, size) - 1) + 1 or size
+            block = data[pos:cut] if cut < size or data[size - 1:] == b"\n" else data[pos:cut] + end
+            if isinstance(data, mmap.mmap) and cut - done >= mmap.PAGESIZE:  # read pages leave the RSS
+                data.madvise(mmap.MADV_DONTNEED, done, (cut - done) // mmap.PAGESIZE * mmap.PAGESIZE)
+                done += (cut - done) // mmap.PAGESIZE * mmap.PAGESIZE
+            pos = cut
+            arr = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(arr == 10)
+            lines = len(ends)
+            if row + lines > n or b"\x1f" in block:
+                raise _Fallback
+            if crlf:  # every line ends in CRLF, no other CR, no empty line
+                if (np.count_nonzero(arr == 13) != lines or not bool(np.all(arr[ends - 1] == 13))
+                        or ends[0] < 2 or (lines > 1 and int(np.diff(ends).min()) < 3)):
+                    raise _Fallback
+            elif b"\r" in block or ends[0] < 1 or (lines > 1 and int(np.diff(ends).min()) < 2):
+                raise _Fallback
+            if not block.isascii():
+                try:
+                    block.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Fallback from None
+            wanted = set(relevant[np.searchsorted(relevant, row):np.searchsorted(relevant, row + lines)].tolist())
+            special = {i - row for i in wanted}
+            tabs: np.ndarray | None = None
+            if suspects or int(np.count_nonzero(arr == 9)) != lines * (ncol - 1):
+                cumulative = np.searchsorted(np.flatnonzero(arr == 9), ends)  # tabs before each line end
+                tabs = np.diff(cumulative, prepend=0)
+                wrong = np.flatnonzero(tabs != ncol - 1)
+                special.update(wrong.tolist())
+                bad.extend((wrong + row).tolist())
+            rewritten = memoryview(block.replace(end, suffix))
+            pieces: list[bytes | memoryview] = []
+            start = 0  # in `rewritten`
+            for k in sorted(special):
+                begin, stop = (int(ends[k - 1]) + 1 if k else 0), int(ends[k]) + 1  # line k in `block`
+                if start < begin + k * delta:
+                    pieces.append(rewritten[start:begin + k * delta])
+                line = block[begin:stop - len(end)]
+                text = annotate(row + k, line) if row + k in wanted else b""
+                if tabs is not None and tabs[k] != ncol - 1:
+                    pieces.append(line + b"\t" * max(0, ncol - 1 - int(tabs[k])) + malformed + b"\n")
+                else:
+                    pieces.append(line + text)
+                start = stop + (k + 1) * delta
+            if start < len(rewritten):
+                pieces.append(rewritten[start:])
+            sink.put(pieces)
+            row += lines
+            watch.seen(lines, len(bad) - watch.malformed)
+    if row != n:
+        raise _Fallback
+    return bad
+
+
+class _Writer:
+    """Writes blocks in order on a thread of its own, so the kernel's copy of one block into the
+    file (writev releases the GIL) overlaps the preparation of the next. At most a few blocks wait
+    (bounded memory); an error of the thread is raised in the caller, at the latest on exit."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb", buffering=0)
+        self.queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=3)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="alknav-maf-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (pieces := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    _write(self.file.fileno(), pieces)
+                except BaseException as exc:  # handed to the caller
+                    self.error = exc
+
+    def put(self, pieces: list[bytes | memoryview]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(pieces)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self.file.close()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+
+def _write(fd: int, pieces: list[bytes | memoryview]) -> None:
+    """All of `pieces`, in order, with as few system calls as the kernel allows (writev)."""
+    for first in range(0, len(pieces), 512):  # under IOV_MAX
+        batch = pieces[first:first + 512]
+        done = os.writev(fd, batch)
+        total = sum(len(p) for p in batch)
+        if done < total:  # a short write: the rest one by one
+            rest = memoryview(b"".join(batch))[done:]
+            while rest:
+                rest = rest[os.write(fd, rest):]
+
+
 def _tally(values: pl.Series, outside: str) -> Tally:
     """Counts from pass 1: each distinct annotation string once (a handful), nulls are other genes."""
     tally = Tally()
@@ -236,9 +468,12 @@ class _Watch:
         self.malformed = 0
 
     def __call__(self, wrong: pl.Series) -> pl.Series:
-        self.bar.advance(len(wrong))
-        self.malformed += int(wrong.sum())
+        self.seen(len(wrong), int(wrong.sum()))
         return wrong
+
+    def seen(self, rows: int, malformed: int) -> None:
+        self.bar.advance(rows)
+        self.malformed += malformed
 
 
 class _Append(io.FileIO):
