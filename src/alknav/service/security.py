@@ -30,7 +30,7 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
 def page_csp(document: str) -> str:
     """The CSP for one HTML document: its own <style> blocks by hash (the report is one
     self-contained file for print and PDF, so its CSS stays inline), style attributes allowed
-    (matplotlib's SVG uses them; CSS in an attribute cannot run script), script never."""
+    (the report's column widths and legend colours use them; CSS in an attribute cannot run script), script never."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii") + "'"
         for css in _STYLE.findall(document))
