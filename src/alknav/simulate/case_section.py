@@ -19,7 +19,7 @@ from alknav.kb.loader import KnowledgeBase
 from alknav.simulate import model as m
 from alknav.simulate import stats
 from alknav.simulate.params import CHEMO, MET, TKIS, Model
-from alknav.simulate.strategies import ALKNAV, NEUTRAL_DRUGS, SequenceResult
+from alknav.simulate.strategies import ALKNAV, SequenceResult, agents_of
 
 DEFAULT_PATIENTS = 5000
 DEFAULT_SEED = 1
@@ -56,25 +56,11 @@ def _agents(kb: KnowledgeBase, model: Model, regimen: list[str]) -> tuple[str, .
     from alknav.errors import AlknavError
     from alknav.kb.query import find_drug
 
-    chemo = set(model.file.agents[CHEMO].drugs)
-    met = set(model.file.agents[MET].drugs)
-    out: set[str] = set()
-    for name in regimen:
-        try:
-            drug = find_drug(kb, name).id
-        except (AlknavError, LookupError):
-            return None
-        if drug in TKIS:
-            out.add(drug)
-        elif drug in chemo:
-            out.add(CHEMO)
-        elif drug in met:
-            out.add(MET)
-        elif drug not in NEUTRAL_DRUGS:
-            return None
-    if not out or out == {MET}:
+    try:
+        drugs = [find_drug(kb, name).id for name in regimen]
+    except (AlknavError, LookupError):
         return None
-    return tuple(sorted(out))
+    return agents_of(model, drugs)
 
 
 def local_name(kb: KnowledgeBase, strategy: str, lang: str, tr: Any) -> str:

@@ -98,6 +98,28 @@ def _bucket(months: float) -> int:
     return next(rep for upper, rep in MONTH_BUCKETS if months < upper)
 
 
+def agents_of(model: Model, drugs: list[str], *, chemotherapy: bool = False) -> tuple[str, ...] | None:
+    """Drug ids -> the simulator's agents (each TKI, chemotherapy, MET inhibitor); None when a drug has
+    no parameters in the simulator (e.g. ceritinib) or only a MET inhibitor is left."""
+    agents: set[str] = set()
+    chemo_drugs = set(model.file.agents[CHEMO].drugs)
+    met_drugs = set(model.file.agents[MET].drugs)
+    for drug in drugs:
+        if drug in TKIS:
+            agents.add(drug)
+        elif drug in chemo_drugs:
+            agents.add(CHEMO)
+        elif drug in met_drugs:
+            agents.add(MET)
+        elif drug not in NEUTRAL_DRUGS:
+            return None
+    if chemotherapy:
+        agents.add(CHEMO)
+    if not agents or agents == {MET}:
+        return None
+    return tuple(sorted(agents))
+
+
 @dataclass
 class EnginePolicy:
     """Map a simulated re-biopsy to the engine's first option the simulator can give."""
@@ -109,23 +131,7 @@ class EnginePolicy:
     refused: int = 0
 
     def agents_for(self, drugs: list[str], category: str) -> tuple[str, ...] | None:
-        agents: set[str] = set()
-        chemo_drugs = set(self.model.file.agents[CHEMO].drugs)
-        met_drugs = set(self.model.file.agents[MET].drugs)
-        for drug in drugs:
-            if drug in TKIS:
-                agents.add(drug)
-            elif drug in chemo_drugs:
-                agents.add(CHEMO)
-            elif drug in met_drugs:
-                agents.add(MET)
-            elif drug not in NEUTRAL_DRUGS:
-                return None  # an agent with no parameters in the simulator (e.g. ceritinib)
-        if category in ("chemotherapy", "chemoimmunotherapy"):
-            agents.add(CHEMO)
-        if not agents or agents == {MET}:
-            return None
-        return tuple(sorted(agents))
+        return agents_of(self.model, drugs, chemotherapy=category in ("chemotherapy", "chemoimmunotherapy"))
 
     def case(self, key: tuple[Any, ...]) -> dict[str, Any]:
         history, detected, histology, sample, bm, pattern = key
