@@ -49,18 +49,11 @@ def _template(kb: KnowledgeBase, key: str, lang: str) -> str:
     return text
 
 
-def _medicine_substitute(kb: KnowledgeBase, ident: str, lang: str) -> str:
-    text = kb.medicines[ident].substitute
+def _optional(text: s.Lang | None, ident: str, lang: str) -> str:
+    """An optional curated text a message names; its absence is a missing template, not a blank."""
     if text is None:
         raise ValueError(ident)
     return _lang(text, lang)
-
-
-def _regimen_with_tki(kb: KnowledgeBase, ident: str, lang: str) -> str:
-    name = kb.regimens[ident].name_with_tki
-    if name is None:
-        raise ValueError(ident)
-    return _lang(name, lang)
 
 
 def _rule_warning(kb: KnowledgeBase, p: list[str], lang: str) -> str:
@@ -99,8 +92,8 @@ _TEMPLATES: dict[str, Callable[[KnowledgeBase, list[str], str], str]] = {
     "rule.why": lambda kb, p, lang: _rule_test(kb, p, lang, "why"),
     "drug": _drug,
     "regimen": lambda kb, p, lang: _lang(kb.regimens[p[0]].name, lang),
-    "regimen_tki": lambda kb, p, lang: _regimen_with_tki(kb, p[0], lang),
-    "medicine.substitute": lambda kb, p, lang: _medicine_substitute(kb, p[0], lang),
+    "regimen_tki": lambda kb, p, lang: _optional(kb.regimens[p[0]].name_with_tki, p[0], lang),
+    "medicine.substitute": lambda kb, p, lang: _optional(kb.medicines[p[0]].substitute, p[0], lang),
     "level": _level,
     "workup.test": lambda kb, p, lang: _lang(kb.workup[p[0]].test, lang),
     "workup.why": lambda kb, p, lang: _lang(kb.workup[p[0]].why, lang),
