@@ -471,3 +471,16 @@ def test_web_navigation_is_same_site_and_screen_only(kb: KnowledgeBase, demo: Ca
     assert '<nav class="screen-only"><a href="/?lang=zh">录入病例</a></nav>' in html
     assert "example.org" not in html and ".screen-only { display: none; }" in html
     assert "<nav" not in render_html(demo, neutral, kb, "zh")
+
+
+def test_every_vocabulary_comorbidity_has_its_words_in_the_report(kb: KnowledgeBase) -> None:
+    """A comorbidity the knowledge base knows is shown by its name in the report's language, never
+    as the code typed (e.g. 'epilepsy' on a Chinese page)."""
+    from alknav.outputs.report.view import _comorbidity
+
+    for code, entry in kb.comorbidity_codes.items():
+        assert _comorbidity(kb, "zh", code) != code or code == entry.name.zh, code
+        for alias in entry.aliases:
+            assert _comorbidity(kb, "zh", alias) != alias or alias == entry.name.zh, alias
+    assert _comorbidity(kb, "zh", "epilepsy") == "癫痫"
+    assert _comorbidity(kb, "en", "no such condition") == "no such condition"

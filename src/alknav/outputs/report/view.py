@@ -16,6 +16,7 @@ import alknav.outputs.report.localise as localise
 from alknav.errors import LookupFailed
 from alknav.inputs.case_model import Case
 from alknav.kb.knowledge_base import KnowledgeBase
+from alknav.kb.names import normalize_name
 from alknav.kb.query import SOURCE_KIND_LABELS, cite, find_drug, short_ref
 from alknav.outputs.i18n import t, term
 from alknav.outputs.render import Option, RenderedResult, level_words
@@ -226,6 +227,17 @@ def alteration_words(text: str, lang: str) -> str:
     return text
 
 
+def _comorbidity(kb: KnowledgeBase, lang: str, raw: str) -> str:
+    """A comorbidity in words: the program's word list first, else the knowledge base vocabulary's own
+    name (id or alias), else as typed."""
+    word = term(lang, "com", raw)
+    if word != raw:
+        return word
+    code = kb.derived.get("comorbidity_index", {}).get(normalize_name(raw))
+    entry = kb.comorbidity_codes.get(code) if code else None
+    return (entry.name.zh if lang == "zh" else entry.name.en) if entry is not None else raw
+
+
 def summary_lines(case: Case, result: RenderedResult, kb: KnowledgeBase, lang: str) -> list[str]:
     """The patient in two lines: who (age, sex, ECOG, histology, stage, fusion), then the course so far
     and the decision point (prior lines, status, biopsy findings, CNS, comorbidities)."""
@@ -268,12 +280,12 @@ def summary_lines(case: Case, result: RenderedResult, kb: KnowledgeBase, lang: s
     line2 += _cns_words(case, lang)
     if case.comorbidities:
         line2.append(t(lang, "s_comorbidities") + t(lang, "r_colon") +
-                     _sep(lang).join(term(lang, "com", c) for c in case.comorbidities))
+                     _sep(lang).join(_comorbidity(kb, lang, c) for c in case.comorbidities))
     end = "。" if lang == "zh" else "."
     return [_semi(lang).join(who) + end, _semi(lang).join(line2) + end]
 
 
-def patient_rows(case: Case, lang: str, case_id: str) -> list[Row]:
+def patient_rows(case: Case, lang: str, case_id: str, kb: KnowledgeBase) -> list[Row]:
     p, d = case.patient, case.diagnosis
     alk = d.alk
     na = t(lang, "r_not_given")
@@ -302,7 +314,7 @@ def patient_rows(case: Case, lang: str, case_id: str) -> list[Row]:
         Row(t(lang, "r_biopsy"), " ".join(x for x in (term(lang, "sample", cur.biopsy.sample or ""),
                                                       cur.biopsy.method or "") if x) if cur.biopsy else na),
         Row(t(lang, "r_cns"), _sep(lang).join(cns_parts) if cns_parts else t(lang, "cns_none")),
-        Row(t(lang, "r_comorbidities"), _sep(lang).join(term(lang, "com", c) for c in case.comorbidities)
+        Row(t(lang, "r_comorbidities"), _sep(lang).join(_comorbidity(kb, lang, c) for c in case.comorbidities)
             or t(lang, "r_none")),
         Row(t(lang, "r_prior_ici"), t(lang, "r_yes" if case.prior_immune_checkpoint_inhibitor else "r_no")),
     ]
@@ -477,7 +489,7 @@ def build_view(case: Case, result: RenderedResult, kb: KnowledgeBase, *, generat
         warnings=[WarningView(w.severity, term(lang, "sev", w.severity), w.message, w.option or "", w.citations)
                   for w in sorted(result.warnings, key=lambda w: _SEVERITY_ORDER.get(w.severity, 9))],
         tests=_tests(result, views[0] if views else None),
-        patient=patient_rows(case, lang, case_id),
+        patient=patient_rows(case, lang, case_id, kb),
         history=history_rows(case, kb, lang),
         alterations=alteration_rows(result, lang),
         interpretation=interpretation_rows(result, kb, lang),
