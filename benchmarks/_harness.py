@@ -19,8 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "src" / "alknav" / "examples" / "demo_case.yaml"
-# the console script's body; `python -c` instead of .venv/bin/alknav so --src can swap the tree
-_CLI = "import sys; sys.argv[0] = 'alknav'; from alknav.cli import main; main()"
+# the console script's body; `python -c` instead of .venv/bin/alknav so --src can swap the tree (a tree
+# from before the typer-free entry point alknav.cli_core.main existed runs alknav.cli.main)
+_CLI = ("import sys; sys.argv[0] = 'alknav'\n"
+        "try:\n    from alknav.cli_core import main\nexcept ImportError:\n    from alknav.cli import main\nmain()")
 
 
 def env(src: Path | None, cache_dir: Path) -> dict[str, str]:

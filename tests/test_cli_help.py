@@ -41,9 +41,9 @@ def test_missing_extra_is_one_clear_line(capsys) -> None:  # type: ignore[no-unt
 
     from alknav.cli import _need
 
-    with pytest.raises(typer.Exit) as info:
+    with pytest.raises(SystemExit) as info:
         _need("fhir", "no_such_package_xyz.resources")
-    assert info.value.exit_code == 2
+    assert info.value.code == 2
     assert "pip install 'alknav[fhir]'" in capsys.readouterr().err
 
 

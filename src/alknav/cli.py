@@ -6,24 +6,31 @@ unknown name, reported in one line without a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from alknav import __version__, cli_help
-from alknav.errors import AlknavError, KnowledgeError
-
-if TYPE_CHECKING:
-    from rich.console import Console
+from alknav.cli_core import (
+    _check_choice,
+    _console,
+    _fail,
+    _load,
+    _need,
+    _print_result,
+    _recommend_file,
+    _written_to,
+    guarded,
+    run_recommend,
+)
+from alknav.errors import AlknavError
 
 cli_help.install()
 
@@ -49,29 +56,6 @@ KbDir = Annotated[
     typer.Option("--kb", help="Knowledge folder to use instead of the packaged one.", exists=True, file_okay=False),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-
-
-def _console() -> Console:
-    from rich.console import Console  # rich only for the commands that print text: JSON needs none
-
-    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-
-
-def _fail(message: str, as_json: bool = False, field: str = "") -> NoReturn:
-    if as_json:
-        print(json.dumps({"error": {"field": field, "message": message}}, ensure_ascii=False))
-    else:
-        print(f"alknav: error: {message}", file=sys.stderr)
-    raise typer.Exit(2)
-
-
-def _load(kb_dir: Path | None, as_json: bool = False) -> Any:
-    from alknav.kb.loader import load_kb
-
-    try:
-        return load_kb(kb_dir)
-    except KnowledgeError as exc:
-        _fail(f"knowledge base invalid: {exc} — run 'alknav kb validate'", as_json, "knowledge")
 
 
 def _dump(data: Any) -> None:
@@ -289,78 +273,6 @@ Top = Annotated[int | None, typer.Option("--top", min=1, help="show only the fir
 AllOptions = Annotated[bool, typer.Option("--all", help="show every option, however many")]
 
 
-def _check_choice(value: str | None, allowed: tuple[str, ...], option: str, as_json: bool) -> None:
-    if value is not None and value not in allowed:
-        _fail(f"{option} must be one of {', '.join(allowed)}, not '{value}'", as_json, option)
-
-
-def _recommend_file(path: Path, kb: Any, lang: str, region: str | None) -> Any:
-    from alknav.inputs.case_reader import read_case
-    from alknav.outputs.render import render_result
-    from alknav.recommend.engine import recommend
-
-    return render_result(recommend(read_case(path), kb, region=region), kb, lang)
-
-
-def _need(extra: str, module: str) -> None:
-    """A clear message instead of a traceback when an optional extra is not installed."""
-    import importlib.util
-
-    try:
-        found = importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # the parent package of a dotted name is missing
-        found = False
-    if not found:
-        _fail(f"this needs the '{extra}' extra: pip install 'alknav[{extra}]'")
-
-
-def _print_fhir(path: Path, kb: Any, lang: str, region: str | None) -> None:
-    _need("fhir", "fhir.resources")
-    from alknav.inputs.case_reader import read_case
-    from alknav.outputs.fhir import to_fhir, validate_fhir
-    from alknav.recommend.engine import recommend
-
-    case = read_case(path)
-    bundle = to_fhir(case, recommend(case, kb, region=region), kb, lang)
-    validate_fhir(bundle)
-    print(json.dumps(bundle, ensure_ascii=False, indent=2))
-
-
-def _print_result(res: Any, fmt: str, *, trace: bool = False, top: int | None = None) -> None:
-    if fmt == "json":
-        if top is not None:
-            res = res.model_copy(update={"options": res.options[:top]})
-        print(res.model_dump_json(indent=2, exclude_none=False))
-    elif fmt == "markdown":
-        from alknav.outputs.recommendation_text import to_markdown
-
-        sys.stdout.write(to_markdown(res) if top is None else to_markdown(res, top=top))
-    else:
-        from alknav.outputs.recommendation_text import result_view
-
-        _console().print(result_view(res, trace=trace) if top is None else result_view(res, trace=trace, top=top))
-
-
-@contextlib.contextmanager
-def _written_to(output: Path | None) -> Iterator[None]:
-    """Standard output into ``output`` while the block runs (nothing changes without -o)."""
-    if output is None:
-        yield
-        return
-    try:
-        with output.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
-            yield
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror}", field="output")
-    print(f"alknav: wrote {output}", file=sys.stderr)
-
-
-def _top(top: int | None, every: bool) -> int | None:
-    if top is not None and every:
-        _fail("give --top N or --all, not both", field="--top")
-    return 10_000 if every else top
-
-
 @app.command("recommend")
 def recommend_cmd(
     cases: Annotated[list[Path], typer.Argument(help="Case file(s) (YAML/JSON/Phenopacket) or directories")],
@@ -370,101 +282,7 @@ def recommend_cmd(
                                              "(default 1; more helps only with idle CPUs)")] = None,
 ) -> None:
     """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
-    shown = _top(top, every)
-    as_json = fmt in ("json", "fhir")
-    _check_choice(fmt, ("text", "json", "markdown", "fhir"), "--format", as_json)
-    _check_choice(lang, ("en", "zh"), "--lang", as_json)
-    _check_choice(region, ("CN", "US", "EU", "JP"), "--region", as_json)
-    kb = _load(kb_dir, as_json)
-    files = _expand(cases)
-    if not files:
-        _fail(f"no case files (.yaml, .yml, .json) in {', '.join(map(str, cases))}", as_json, "cases")
-    if len(files) == 1 and not cases[0].is_dir():
-        try:
-            if fmt == "fhir":
-                with _written_to(output):
-                    _print_fhir(files[0], kb, lang, region)
-                return
-            res = _recommend_file(files[0], kb, lang, region)
-        except AlknavError as exc:
-            _fail(str(exc), as_json, getattr(exc, "field", ""))
-        with _written_to(output):
-            _print_result(res, fmt, top=shown)
-        return
-    with _written_to(output):
-        _batch(files, kb, lang, region, jobs)
-
-
-def _expand(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out += sorted(x for x in p.iterdir() if x.suffix.lower() in (".yaml", ".yml", ".json"))
-        else:
-            out.append(p)
-    return out
-
-
-def _batch_line(path: Path, kb: Any, lang: str, region: str | None) -> tuple[str, bool]:
-    """One case's JSON line and whether it failed. The result is serialised by pydantic in one step
-    and the file name spliced in front (same keys and order as {"file": ..., **result})."""
-    name = json.dumps(str(path), ensure_ascii=False)
-    try:
-        res = _recommend_file(path, kb, lang, region)
-    except AlknavError as exc:
-        error = {"file": str(path), "error": {"field": getattr(exc, "field", ""), "message": str(exc)}}
-        return json.dumps(error, ensure_ascii=False), True
-    return '{"file":' + name + "," + res.model_dump_json(exclude={"trace"})[1:], False
-
-
-def _jobs(requested: int | None, count: int) -> int:
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():  # workers inherit the loaded KB by fork
-        return 1
-    # one process unless asked: on the shared 2-core machine two measured slower than one (results
-    # cross a pipe, each child warms its own caches); --jobs is for idle machines with CPUs to spare
-    return max(1, min(requested or 1, count))
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_line(path: Path) -> tuple[str, bool]:
-    return _batch_line(path, _WORKER["kb"], _WORKER["lang"], _WORKER["region"])
-
-
-def _batch(files: list[Path], kb: Any, lang: str, region: str | None, jobs: int | None = None) -> None:
-    """One JSON line per case, in the order given; a case that fails gives an error line, never stops
-    the batch. With --jobs N a large batch is shared among N forked worker processes."""
-    failed = 0
-    count = _jobs(jobs, len(files))
-    out = sys.stdout
-    if count == 1:
-        lines: Any = (_batch_line(path, kb, lang, region) for path in files)
-        pool = None
-    else:
-        import itertools
-        import multiprocessing
-
-        # the first case runs here, before the fork: the children inherit its imports and the caches it
-        # fills (compiled rules, citations) instead of each paying for them again
-        first = _batch_line(files[0], kb, lang, region)
-        _WORKER.update(kb=kb, lang=lang, region=region)  # copied into the children by fork, not pickled
-        pool = multiprocessing.get_context("fork").Pool(count)
-        rest = pool.imap(_worker_line, files[1:], chunksize=max(1, min(64, len(files) // (count * 8))))
-        lines = itertools.chain([first], rest)
-    try:
-        for line, bad in lines:
-            failed += bad
-            out.write(line + "\n")
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-    if failed:
-        print(f"alknav: {failed} of {len(files)} case(s) could not be read", file=sys.stderr)
-        raise typer.Exit(2)
+    run_recommend(cases, fmt, lang, region, kb_dir, output, top, every, jobs)
 
 
 @app.command("report")
@@ -819,20 +637,8 @@ def keys_list(as_json: JsonFlag = False) -> None:
 
 
 def main() -> None:
-    try:
-        app()
-    except OSError as exc:  # a path that cannot be read or written: one line, exit 2
-        if os.environ.get("ALKNAV_DEBUG"):
-            raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"alknav: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        sys.exit(2)
-    except Exception as exc:  # last resort: one line, no traceback (set ALKNAV_DEBUG=1 to see it)
-        if os.environ.get("ALKNAV_DEBUG"):
-            raise
-        print(f"alknav: internal error: {type(exc).__name__}: {exc} (please report; ALKNAV_DEBUG=1 shows details)",
-              file=sys.stderr)
-        sys.exit(70)
+    """The typer app, whatever the arguments (the console entry point is alknav.cli_core.main)."""
+    guarded(app)
 
 
 # Sequencing simulator (issue 13): its own module registers the command; heavy imports stay inside it.
