@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "src" / "alknav" / "examples" / "demo_case.yaml"
 # the console script's body; `python -c` instead of .venv/bin/alknav so --src can swap the tree (a tree
-# from before the typer-free entry point alknav.cli_core.main existed runs alknav.cli.main)
+# from before the entry point alknav.entry existed runs alknav.cli.main)
 _CLI = ("import sys; sys.argv[0] = 'alknav'\n"
-        "try:\n    from alknav.cli_core import main\nexcept ImportError:\n    from alknav.cli import main\nmain()")
+        "try:\n    from alknav.entry import main\nexcept ImportError:\n    from alknav.cli import main\nmain()")
 
 
 def env(src: Path | None, cache_dir: Path) -> dict[str, str]:

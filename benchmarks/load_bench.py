@@ -96,7 +96,7 @@ def _start_alknav(port: int, workers: int, data_dir: str) -> subprocess.Popen[by
         env["PYTHONPATH"] = str(SRC)
     env.pop("ALKNAV_DATABASE_URL", None)
     cli = ("import sys; sys.argv[0] = 'alknav'\n"
-           "try:\n    from alknav.cli_core import main\nexcept ImportError:\n    from alknav.cli import main\nmain()")
+           "try:\n    from alknav.entry import main\nexcept ImportError:\n    from alknav.cli import main\nmain()")
     return _start([sys.executable, "-c", cli, "serve", "--port", str(port), "--workers", str(workers)], port, env)
 
 

@@ -637,7 +637,7 @@ def keys_list(as_json: JsonFlag = False) -> None:
 
 
 def main() -> None:
-    """The typer app, whatever the arguments (the console entry point is alknav.cli_core.main)."""
+    """The typer app, whatever the arguments (the console entry point is alknav.entry.main)."""
     guarded(app)
 
 

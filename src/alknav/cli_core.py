@@ -1,8 +1,8 @@
 """The part of the command-line shell that needs no typer: failing with one line, loading the
-knowledge base, and the whole `alknav recommend` command. `main` (the console entry point) runs
-`alknav recommend` from here when its arguments are plain (files and the command's own options),
-without building the typer app: typer 0.29 builds a pydantic TypeAdapter for every parameter on
-each run, which was a fifth of a one-case run. Anything else (help, another command, an option
+knowledge base, and the whole `alknav recommend` command. The console entry point (alknav.entry)
+runs `alknav recommend` from here when its arguments are plain (files and the command's own
+options), without building the typer app: typer 0.29 builds a pydantic TypeAdapter for every
+parameter on each run, which was a fifth of a one-case run. Anything else (help, another command, an option
 spelled another way, a value typer must check) goes to the typer app in alknav.cli, which parses
 the same options into the same call (tests/test_cli_fast.py compares the two parsers).
 """
@@ -284,19 +284,3 @@ def guarded(run: Callable[[], object]) -> None:
         print(f"alknav: internal error: {type(exc).__name__}: {exc} (please report; ALKNAV_DEBUG=1 shows details)",
               file=sys.stderr)
         sys.exit(70)
-
-
-def main() -> None:
-    """The `alknav` console entry point."""
-    # Third-party pydantic plugins observe every validated value, i.e. patient data, and finding them
-    # scans the metadata of every installed package: the CLI and the service it starts load none.
-    # PYDANTIC_DISABLE_PLUGINS set to anything (even empty) is left as the user set it.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    args = sys.argv[1:]
-    fast = parse_recommend(args[1:]) if args[:1] == ["recommend"] else None
-    if fast is not None:
-        guarded(lambda: run_recommend(**fast))
-        return
-    from alknav.cli import app
-
-    guarded(app)

@@ -47,7 +47,18 @@ def _arms_by_regimen(kb: KnowledgeBase) -> dict[frozenset[str], list[tuple[s.Tri
 
 
 def expected_efficacy(kb: KnowledgeBase, cand: Candidate, facts: CaseFacts) -> list[Efficacy]:
+    """The figures depend on the option, the settings and CNS disease only: worked out once per knowledge
+    base for each of these (kb.derived) and shared (Efficacy is frozen)."""
     keys = setting_keys(facts, kb)
+    memo: dict[tuple[object, ...], list[Efficacy]] = kb.derived.setdefault("expected_efficacy", {})
+    key = (tuple(cand.drugs), cand.regimen.id if cand.regimen is not None else None, tuple(keys), facts.cns)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _expected_efficacy(kb, cand, keys, facts.cns)
+    return list(found)
+
+
+def _expected_efficacy(kb: KnowledgeBase, cand: Candidate, keys: list[str], cns: bool) -> list[Efficacy]:
     want = set(cand.drugs)
     listed = cand.regimen.trials if cand.regimen is not None else []
     best: tuple[tuple[int, int, int, int], s.Trial, s.Arm] | None = None
@@ -79,7 +90,7 @@ def expected_efficacy(kb: KnowledgeBase, cand: Candidate, facts: CaseFacts) -> l
             r.update_of for t in kb.trials.values() for r in t.results if r.update_of)
     superseded = kb.derived["superseded_results"]
     results = [r for r in trial.results if r.arm == arm.id and r.id not in superseded]
-    endpoints = [s.Endpoint.PFS, s.Endpoint.ORR] + ([s.Endpoint.iORR] if facts.cns else [])
+    endpoints = [s.Endpoint.PFS, s.Endpoint.ORR] + ([s.Endpoint.iORR] if cns else [])
     out = []
     for endpoint in endpoints:
         pool = [r for r in results if r.endpoint is endpoint]

@@ -75,7 +75,10 @@ class Availability(Out):
 
 
 class Efficacy(Out):
-    """One trial result, as curated (trial names, arms and endpoint qualifiers are knowledge data)."""
+    """One trial result, as curated (trial names, arms and endpoint qualifiers are knowledge data).
+    Frozen: shared by every result of a knowledge base that shows it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     trial: str
     trial_id: str
@@ -98,7 +101,10 @@ class Fact(Out):
 
 
 class AdminItem(Out):
-    """One thing a prescriber must set up, from the label (dose, monitoring, interaction, ...)."""
+    """One thing a prescriber must set up, from the label (dose, monitoring, interaction, ...). Frozen:
+    the label's own items (dose, monitoring) are shared by every result of a knowledge base."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     drug: str
     kind: str  # dose | dose_other_region | dose_levels | monitoring | interaction | population | toxicity

@@ -114,27 +114,7 @@ def _drug_safety(kb: KnowledgeBase, facts: CaseFacts, drug_id: str, cites: Cites
     label = kb.safety.get(drug_id)
     if label is not None:
         name = r.msg(f"drug:{drug_id}")
-        doses = [i for i, d in enumerate(label.doses) if s.Region(region) in d.regions]
-        for i in doses or range(len(label.doses)):
-            dose = label.doses[i]
-            # no dose for this region: every region's dose is shown with the regions it applies to
-            out.items.append(r.AdminItem(drug=drug_id, kind="dose", text=r.msg(f"label.dose:{drug_id}:{i}"),
-                                         regions=[] if doses else [x.value for x in dose.regions],
-                                         citations=cites(dose.refs)))
-        here = {label.doses[i].text.en for i in doses}
-        for i, dose in enumerate(label.doses):  # the other regions' doses, when they differ (e.g. Japan)
-            if doses and i not in doses and dose.text.en not in here:
-                out.items.append(r.AdminItem(drug=drug_id, kind="dose_other_region",
-                                             text=r.msg(f"label.dose:{drug_id}:{i}"),
-                                             regions=[x.value for x in dose.regions], citations=cites(dose.refs)))
-        if label.dose_levels is not None:
-            out.items.append(r.AdminItem(drug=drug_id, kind="dose_levels", text=r.msg(f"label.dose_levels:{drug_id}"),
-                                         citations=cites(label.dose_levels.refs)))
-        for mon in label.monitoring:
-            out.items.append(r.AdminItem(drug=drug_id, kind="monitoring", code=mon.id,
-                                         text=r.msg(f"label.monitoring:{drug_id}:{mon.id}"),
-                                         schedule=r.msg(f"label.schedule:{drug_id}:{mon.id}"),
-                                         citations=cites(mon.refs)))
+        out.items.extend(_label_items(kb, label, drug_id, region, cites))
         for inter in label.interactions:
             names = meds_by_class.get(inter.interaction_class)
             if not names:
@@ -174,6 +154,38 @@ def _drug_safety(kb: KnowledgeBase, facts: CaseFacts, drug_id: str, cites: Cites
             _apply(kb, out, pop.action, message, citations)
         _toxicity_items(kb, facts, label, drug_id, cites, out)
     return out
+
+
+def _label_items(kb: KnowledgeBase, label: s.DrugSafety, drug_id: str, region: str,
+                 cites: Cites) -> tuple[r.AdminItem, ...]:
+    """Dose, dose levels and monitoring: the same for every patient in a region, so they are built
+    once per knowledge base (kb.derived) and shared; AdminItem is frozen, so sharing is safe."""
+    memo: dict[tuple[str, str], tuple[r.AdminItem, ...]] = kb.derived.setdefault("label_items", {})
+    found = memo.get((drug_id, region))
+    if found is not None:
+        return found
+    items: list[r.AdminItem] = []
+    doses = [i for i, d in enumerate(label.doses) if s.Region(region) in d.regions]
+    for i in doses or range(len(label.doses)):
+        dose = label.doses[i]
+        # no dose for this region: every region's dose is shown with the regions it applies to
+        items.append(r.AdminItem(drug=drug_id, kind="dose", text=r.msg(f"label.dose:{drug_id}:{i}"),
+                                 regions=[] if doses else [x.value for x in dose.regions],
+                                 citations=cites(dose.refs)))
+    here = {label.doses[i].text.en for i in doses}
+    for i, dose in enumerate(label.doses):  # the other regions' doses, when they differ (e.g. Japan)
+        if doses and i not in doses and dose.text.en not in here:
+            items.append(r.AdminItem(drug=drug_id, kind="dose_other_region", text=r.msg(f"label.dose:{drug_id}:{i}"),
+                                     regions=[x.value for x in dose.regions], citations=cites(dose.refs)))
+    if label.dose_levels is not None:
+        items.append(r.AdminItem(drug=drug_id, kind="dose_levels", text=r.msg(f"label.dose_levels:{drug_id}"),
+                                 citations=cites(label.dose_levels.refs)))
+    for mon in label.monitoring:
+        items.append(r.AdminItem(drug=drug_id, kind="monitoring", code=mon.id,
+                                 text=r.msg(f"label.monitoring:{drug_id}:{mon.id}"),
+                                 schedule=r.msg(f"label.schedule:{drug_id}:{mon.id}"), citations=cites(mon.refs)))
+    memo[(drug_id, region)] = found = tuple(items)
+    return found
 
 
 SWITCH_FIRST = "switch_medicine_first"  # an interaction item's action: replace the co-medication, then give
