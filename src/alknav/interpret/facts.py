@@ -26,6 +26,8 @@ class Clone:
     source: str
     entry: s.Mutation | None  # the curated entry for exactly these mutations
     parts: list[s.Mutation] = field(default_factory=list)  # curated singles, when the compound is not curated
+    # drug -> its call on this clone: rules ask for the same call many times per case
+    calls: dict[str, CloneCall] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -168,6 +170,14 @@ def _clone(mutations: list[str], source: str, kb: KnowledgeBase) -> Clone:
 
 
 def clone_call(clone: Clone, drug: str) -> CloneCall:
+    """The call for one drug against one clone (worked out once per clone and drug, and shared)."""
+    found = clone.calls.get(drug)
+    if found is None:
+        found = clone.calls[drug] = _clone_call(clone, drug)
+    return found
+
+
+def _clone_call(clone: Clone, drug: str) -> CloneCall:
     """The call for one drug against one clone. An uncurated compound takes its worst part."""
     if clone.entry is not None:
         best = best_call([c for c in clone.entry.calls if c.drug == drug])
