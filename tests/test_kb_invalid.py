@@ -172,3 +172,14 @@ def test_rule_offering_unknown_regimen_is_an_error(kb_copy: Path) -> None:
     rule["then"]["offer"] = ["imaginary_regimen"]
     _dump(kb_copy / "rules.yaml", data)
     assert any("unknown regimen 'imaginary_regimen'" in e for e in _errors(kb_copy))
+
+
+def test_population_region_alone_is_an_error() -> None:
+    """`region_in` only narrows another condition: alone it would apply a label item to every patient."""
+    from pydantic import ValidationError
+
+    from alknav.kb.schema import PopulationWhen
+
+    with pytest.raises(ValidationError):
+        PopulationWhen(region_in=["JP"])
+    assert PopulationWhen(pregnancy=True, region_in=["JP"]).region_in is not None

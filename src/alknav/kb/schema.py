@@ -857,6 +857,16 @@ class PopulationWhen(Strict):
     ecog_at_least: int | None = None
     heart_rate_below: int | None = None
     comorbidity_any: list[str] | None = None
+    region_in: list[Region] | None = Field(
+        default=None, description="only where this region's label applies (e.g. a contraindication in one "
+                                  "country's label); never used alone")
+
+    @model_validator(mode="after")
+    def _region_not_alone(self) -> PopulationWhen:
+        if self.region_in is not None and not any(
+                getattr(self, k) is not None for k in type(self).model_fields if k != "region_in"):
+            raise ValueError("region_in narrows another condition; it cannot be the only one")
+        return self
 
 
 class RegionalDose(Cited):

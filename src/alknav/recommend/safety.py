@@ -72,6 +72,8 @@ def _population_applies(when: s.PopulationWhen, facts: CaseFacts) -> bool:
         checks.append(c.heart_rate is not None and c.heart_rate < when.heart_rate_below)
     if when.comorbidity_any is not None:
         checks.append(bool(set(when.comorbidity_any) & facts.comorbidities))
+    if when.region_in is not None:  # narrows the conditions above to one region's label
+        checks.append(any(facts.region == r.value for r in when.region_in))
     return bool(checks) and all(checks)
 
 
