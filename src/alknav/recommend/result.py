@@ -54,8 +54,18 @@ def _message(key: str, args: dict[str, Any]) -> Msg:
     return model
 
 
+_LEAVES: dict[str, Msg] = {}  # messages without arguments (a drug's name, a level, ...), one object each
+
+
 def msg(key: str, **args: MsgArg) -> Msg:
-    return _message(key, args)
+    if args:
+        return _message(key, args)
+    # nothing changes a message once built, so one object per key serves every result (keys come from
+    # the program and the knowledge base, so the dict stays as small as they are)
+    found = _LEAVES.get(key)
+    if found is None:
+        found = _LEAVES[key] = _message(key, args)
+    return found
 
 
 def joined(items: list[Msg | str], how: str = "list") -> Msg:
