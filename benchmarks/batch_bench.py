@@ -60,7 +60,8 @@ def main() -> None:
             return took
 
         jobs = {"baseline: read + parse files (libyaml)": lambda: run(python(read_all), environ),
-                "alknav recommend DIR --format json": batch}
+                "alknav recommend DIR --format json": batch,  # as users run it: processes per idle CPU
+                "... --jobs 1 (one process)": lambda: batch(extra=("--jobs", "1"))}
         if args.jobs:
             jobs[f"... --jobs {args.jobs}"] = lambda: batch(extra=("--jobs", str(args.jobs)))
         if args.before is not None:

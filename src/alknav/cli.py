@@ -279,7 +279,7 @@ def recommend_cmd(
     fmt: Fmt = "text", lang: Lang = "en", region: RegionOpt = None, kb_dir: KbDir = None,
     output: Output = None, top: Top = None, every: AllOptions = False,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, metavar="N", help="Processes for a batch of files "
-                                             "(default 1; more helps only with idle CPUs)")] = None,
+                                             "(default: one per idle CPU for 200+ files, else 1)")] = None,
 ) -> None:
     """Ranked, cited next-line options for a case. Several files or a directory: one JSON line each."""
     run_recommend(cases, fmt, lang, region, kb_dir, output, top, every, jobs)
