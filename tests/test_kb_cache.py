@@ -149,3 +149,20 @@ def test_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.delenv("ALKNAV_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert compiled.cache_dir() == tmp_path / "alknav"
+
+
+def test_identity_caches_are_never_stored(cache_dir: Path) -> None:
+    """Caches keyed by object ids (shared label items and their renderings) are left out of a stored
+    knowledge base: after a reload the ids would name other objects."""
+    from alknav.kb.knowledge_base import IDENTITY_CACHES
+    from alknav.outputs.render import render_result
+
+    kb = load_kb()
+    case = yaml.safe_load(SCENARIOS[0].read_text(encoding="utf-8"))["case"]
+    first = render_result(recommend(parse_case_data(case, "x"), kb), kb, "zh").model_dump_json()
+    assert set(kb.derived) >= IDENTITY_CACHES  # the run filled them
+    stored = kb.__getstate__()["derived"]
+    assert not IDENTITY_CACHES & set(stored) and set(stored) == set(kb.derived) - IDENTITY_CACHES
+    fresh = load_kb()  # from the cache written before any use
+    assert not IDENTITY_CACHES & set(fresh.derived)
+    assert render_result(recommend(parse_case_data(case, "x"), fresh), fresh, "zh").model_dump_json() == first

@@ -24,6 +24,10 @@ class RawFile:
         return Issue(self.display, self.lines.line(loc), format_loc(loc), message, severity)
 
 
+# derived caches that hold shared objects by identity (recommend.safety, outputs.render)
+IDENTITY_CACHES = frozenset({"label_items", "label_item_ids", "rendered_label_items"})
+
+
 @dataclass
 class KnowledgeBase:
     root: Path
@@ -54,6 +58,13 @@ class KnowledgeBase:
     mutation_aliases: dict[str, str] = field(repr=False, default_factory=dict)
     residues: dict[int, str] = field(repr=False, default_factory=dict)  # ALK codon -> reference amino acid
     derived: dict[str, Any] = field(repr=False, default_factory=dict)  # caches computed from this KB only
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The stored (pickled) form leaves out the caches that hold or are keyed by object ids: ids do
+        not survive a reload, and a stale one could name an unrelated object."""
+        state = dict(self.__dict__)
+        state["derived"] = {k: v for k, v in self.derived.items() if k not in IDENTITY_CACHES}
+        return state
 
     def drugs_with_calls(self) -> frozenset[str]:
         """Drugs that at least one ALK mutation has a curated call for."""

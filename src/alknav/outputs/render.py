@@ -18,6 +18,7 @@ from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import t
 from alknav.recommend import result as r
+from alknav.recommend.safety import label_item_ids
 
 LANGS = ("en", "zh")
 _SEPARATORS = {"en": {"list": ", ", "semi": "; ", "comma": ", "},
@@ -159,7 +160,10 @@ class Fact(Out):
 
 
 class AdminItem(Out):
-    """One thing a prescriber must set up, from the label (dose, monitoring, interaction, ...)."""
+    """One thing a prescriber must set up, from the label (dose, monitoring, interaction, ...). Frozen:
+    the label's own items are rendered once per knowledge base and language and shared."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     drug: str
     kind: str  # dose | dose_other_region | dose_levels | monitoring | interaction | population | toxicity
@@ -241,6 +245,18 @@ def level_words(level: str, label: str) -> str:
 
 
 def _admin(item: r.AdminItem, kb: KnowledgeBase, lang: str) -> AdminItem:
+    """A label item in words. The label's own items (dose, monitoring: the engine keeps one object per
+    drug and region for every result, see recommend.safety.label_item_ids) are rendered once per language."""
+    if id(item) not in label_item_ids(kb):  # a patient's item, or one read back from a stored result
+        return _render_admin(item, kb, lang)
+    memo: dict[tuple[int, str], AdminItem] = kb.derived.setdefault("rendered_label_items", {})
+    found = memo.get((id(item), lang))
+    if found is None:
+        found = memo[(id(item), lang)] = _render_admin(item, kb, lang)
+    return found
+
+
+def _render_admin(item: r.AdminItem, kb: KnowledgeBase, lang: str) -> AdminItem:
     text = render_msg(item.text, kb, lang)
     # the regions a label applies to: codes in English (US, EU), names in Chinese (美国、欧盟)
     regions = "、".join(t(lang, f"regname_{r}") for r in item.regions) if lang == "zh" else ", ".join(item.regions)

@@ -187,7 +187,15 @@ def _label_items(kb: KnowledgeBase, label: s.DrugSafety, drug_id: str, region: s
                                  text=r.msg(f"label.monitoring:{drug_id}:{mon.id}"),
                                  schedule=r.msg(f"label.schedule:{drug_id}:{mon.id}"), citations=cites(mon.refs)))
     memo[(drug_id, region)] = found = tuple(items)
+    label_item_ids(kb).update(id(item) for item in found)
     return found
+
+
+def label_item_ids(kb: KnowledgeBase) -> set[int]:
+    """The ids of the shared label items of this knowledge base (they live as long as it does, so an
+    id here always names one of them: a renderer may key a cache on it)."""
+    ids: set[int] = kb.derived.setdefault("label_item_ids", set())
+    return ids
 
 
 SWITCH_FIRST = "switch_medicine_first"  # an interaction item's action: replace the co-medication, then give
