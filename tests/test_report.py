@@ -315,6 +315,26 @@ def test_pdf_chinese(reports: dict[str, tuple[Result, str]], tmp_path: Path) -> 
     assert _squash(result.disclaimer) in text
 
 
+@pytest.mark.parametrize("sonames", ["as shipped", "one missing"])
+def test_weasyprint_import_shortcut(sonames: str) -> None:
+    """The import without find_library's ldconfig/gcc runs gives a working WeasyPrint, puts find_library
+    back, and falls back to the unchanged import when a soname does not load (fresh interpreters)."""
+    pytest.importorskip("weasyprint")
+    import subprocess
+    import sys
+
+    code = ("import ctypes.util, sys\nfrom alknav.outputs.report import pdf\nreal = ctypes.util.find_library\n"
+            + ("pdf._SONAMES += ('libno-such-library.so.9',)\n" if sonames == "one missing" else "")
+            + "HTML = pdf._import_weasyprint()\nassert ctypes.util.find_library is real\n"
+              "assert HTML(string='<p>x</p>').render().pages\n"
+              "import weasyprint.text.ffi as ffi\n"  # the optional subsetter is found as before
+              "try:\n    ctypes.CDLL('libharfbuzz-subset.so.0'); subset = True\nexcept OSError:\n    subset = False\n"
+              "assert (ffi.harfbuzz_subset is not None) == subset\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not done.stdout, done.stdout  # no WeasyPrint 'could not import' message
+
+
 def test_pdf_chinese_without_font_is_a_clear_error(reports: dict[str, tuple[Result, str]], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("alknav.outputs.report.pdf.cjk_font_available", lambda: False)
