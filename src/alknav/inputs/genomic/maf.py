@@ -98,12 +98,13 @@ def _source(path: Path, skipped: int) -> Path | io.BytesIO:
         raise InputFileError(str(path), None, f"truncated or corrupt gzip ({exc})") from None
 
 
-def scan(path: Path) -> tuple[pl.LazyFrame, dict[str, str | None], int]:
+def scan(path: Path, source: Path | io.BytesIO | None = None) -> tuple[pl.LazyFrame, dict[str, str | None], int]:
+    """``source``: `_source(path, ...)` when the caller has it already (a gzip file is decompressed once)."""
     columns, skipped, crlf = _header(path)
     gene, protein, sample, vclass = _check_columns(path, columns, skipped)
     # only the leading '#' lines are comments: a body row starting with '#' is a row and stays one
-    lf = pl.scan_csv(_source(path, skipped), separator="\t", skip_rows=skipped, quote_char=None,
-                     infer_schema=False, has_header=True, raise_if_empty=False)
+    lf = pl.scan_csv(source if source is not None else _source(path, skipped), separator="\t", skip_rows=skipped,
+                     quote_char=None, infer_schema=False, has_header=True, raise_if_empty=False)
     if crlf:  # polars keeps the '\r' of Windows line endings in the last column
         last = columns[-1]
         lf = lf.with_columns(pl.col(last).str.strip_chars_end("\r"))
@@ -195,9 +196,9 @@ def _annotate_polars(path: Path, out: Path, kb: KnowledgeBase,
     one annotation string per row (null outside alknav's scope): a column of 5 million mostly-null
     strings is small. Pass 2 streams the file's raw lines and appends that column, so the original
     fields are copied byte for byte instead of being parsed and re-serialised."""
-    lf, cols, skipped = scan(path)
-    source = _source(path, skipped)
-    columns, _, crlf = _header(path)
+    columns, skipped, crlf = _header(path)
+    source = _source(path, skipped)  # a gzip file is decompressed once, for both passes
+    lf, cols, _ = scan(path, source if isinstance(source, Path) else io.BytesIO(source.getvalue()))
     fields = [c for c in (cols["gene"], cols["protein"], cols["class"]) if c]
     if "NCBI_Build" in columns:
         fields.append("NCBI_Build")
@@ -269,8 +270,9 @@ def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
     the constant suffix is put on every line at C speed (`bytes.replace` of the line end), and only
     the few rows of alknav's genes (their protein change and classification read from the line
     then) and the malformed rows are cut out and written one by one."""
-    lf, cols, skipped = scan(path)
-    columns, _, crlf = _header(path)
+    columns, skipped, crlf = _header(path)
+    source = _source(path, skipped)  # a gzip file is decompressed once, for both passes
+    lf, cols, _ = scan(path, source)
     ncol, last, gene = len(columns), columns[-1], cols["gene"]
     assert gene is not None and cols["protein"] is not None
     annotator = _BatchAnnotator(kb, "gene outside alknav scope", progress.task(f"{path.name}: reading", unit="rows"))
@@ -301,7 +303,7 @@ def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
 
     malformed = "\t".join(empty_row(f"malformed row: field count differs from the header's {ncol}").values())
     watch = _Watch(progress.task(f"{path.name}: writing", total=n, unit="rows"))
-    bad = _copy_rows(path, out, skipped, "\t".join([*columns, *COLUMNS]), crlf, ncol, n, relevant, found["_sus"] > 0,
+    bad = _copy_rows(source, out, skipped, "\t".join([*columns, *COLUMNS]), crlf, ncol, n, relevant, found["_sus"] > 0,
                      annotate, ("\t" + annotator.outside).encode("utf-8"), ("\t" + malformed).encode("utf-8"), watch)
     watch.bar.done()
     tally = Tally()
@@ -315,7 +317,7 @@ def _annotate_raw(path: Path, out: Path, kb: KnowledgeBase) -> Tally:
     return tally
 
 
-def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, ncol: int, n: int,
+def _copy_rows(source: Path | io.BytesIO, out: Path, skipped: int, header: str, crlf: bool, ncol: int, n: int,
                relevant: np.ndarray, suspects: bool, annotate: Callable[[int, bytes], bytes], outside: bytes,
                malformed: bytes, watch: _Watch) -> list[int]:
     """Pass 2 of `_annotate_raw`; returns the malformed rows' numbers. Raises _Fallback (before the
@@ -326,7 +328,6 @@ def _copy_rows(path: Path, out: Path, skipped: int, header: str, crlf: bool, nco
     with suffix + LF) and written with one writev of zero-copy views, the few special rows' views
     replaced by their own text. Line k of a block sits in the rewritten block `k * delta` bytes
     later than in the block, as every line end before it grew by the same `delta`."""
-    source = _source(path, skipped)
     end = b"\r\n" if crlf else b"\n"
     suffix = outside + b"\n"
     delta = len(suffix) - len(end)
