@@ -12,6 +12,7 @@ and per-sample clinical columns, take an all-polars path that writes the same by
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import mmap
@@ -341,7 +342,7 @@ def _copy_rows(source: Path | io.BytesIO, out: Path, skipped: int, header: str, 
             data.madvise(mmap.MADV_SEQUENTIAL)
         else:
             data = source.getvalue()
-        sink = stack.enter_context(_Writer(out))
+        sink = stack.enter_context(_Writer(out, direct=len(data) >= _DIRECT_MIN))
         sink.put([header.encode("utf-8") + b"\n"])
         pos = done = 0
         for _ in range(skipped + 1):  # the leading comments and the header
@@ -403,13 +404,86 @@ def _copy_rows(source: Path | io.BytesIO, out: Path, skipped: int, header: str, 
     return bad
 
 
+_DIRECT_MIN = 256 << 20  # inputs from this size on are written past the page cache (`_Direct`)
+_DIRECT_CHUNK = 8 << 20  # bytes per direct write: a multiple of any block size, few system calls
+
+
+class _Direct:
+    """Writes a byte stream to `fd` past the page cache (O_DIRECT), through one page-aligned staging
+    buffer: whole chunks go straight to the disk; the tail, and everything after the file system
+    refuses (EINVAL), goes through `buffered`, a second descriptor of the same file.
+
+    Why: a large output is not reread by this process, and filling the page cache with it costs
+    kernel time per new page; on a VM that hands freed memory back to its host (virtio-balloon free
+    page reporting, as on the machine issue 11 measures) 1.9 GB took 4-9 s of system CPU through the
+    cache and under 2 s direct."""
+
+    def __init__(self, fd: int, buffered: int) -> None:
+        self.fd, self.buffered = fd, buffered
+        self.buf = mmap.mmap(-1, _DIRECT_CHUNK)  # anonymous mappings are page-aligned, as O_DIRECT needs
+        self.fill = self.offset = 0
+        self.direct = True
+
+    def write(self, pieces: list[bytes | memoryview]) -> None:
+        for piece in pieces:
+            view = memoryview(piece)
+            while view:
+                take = min(len(view), _DIRECT_CHUNK - self.fill)
+                self.buf[self.fill:self.fill + take] = view[:take]
+                self.fill += take
+                view = view[take:]
+                if self.fill == _DIRECT_CHUNK:
+                    self._flush()
+
+    def _flush(self) -> None:
+        if self.direct:
+            try:
+                done = os.pwrite(self.fd, self.buf, self.offset)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+                self.direct, done = False, 0
+        else:
+            done = 0
+        if done < self.fill:  # refused, short, or no longer direct: the rest through the cache
+            _pwrite_all(self.buffered, memoryview(self.buf)[done:self.fill], self.offset + done)
+        self.offset += self.fill
+        self.fill = 0
+
+    def close(self, flush: bool) -> None:
+        """Writes the tail (when `flush`) and releases the buffer and the direct descriptor."""
+        try:
+            if flush and self.fill:
+                _pwrite_all(self.buffered, memoryview(self.buf)[:self.fill], self.offset)
+                self.offset += self.fill
+                self.fill = 0
+        finally:
+            self.buf.close()
+            os.close(self.fd)
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    while data:
+        done = os.pwrite(fd, data, offset)
+        data, offset = data[done:], offset + done
+
+
 class _Writer:
     """Writes blocks in order on a thread of its own, so the kernel's copy of one block into the
     file (writev releases the GIL) overlaps the preparation of the next. At most a few blocks wait
-    (bounded memory); an error of the thread is raised in the caller, at the latest on exit."""
+    (bounded memory); an error of the thread is raised in the caller, at the latest on exit.
+    With `direct`, the bytes bypass the page cache where the file system allows it (`_Direct`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, direct: bool = False) -> None:
         self.file = path.open("wb", buffering=0)
+        self.sink: _Direct | None = None
+        if direct and hasattr(os, "O_DIRECT"):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
+            except OSError:  # the file system has no direct I/O: the page cache, as always
+                pass
+            else:
+                self.sink = _Direct(fd, self.file.fileno())
         self.queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=3)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="alknav-maf-writer", daemon=True)
@@ -419,7 +493,10 @@ class _Writer:
         while (pieces := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    _write(self.file.fileno(), pieces)
+                    if self.sink is not None:
+                        self.sink.write(pieces)
+                    else:
+                        _write(self.file.fileno(), pieces)
                 except BaseException as exc:  # handed to the caller
                     self.error = exc
 
@@ -434,7 +511,13 @@ class _Writer:
     def __exit__(self, *exc: object) -> None:
         self.queue.put(None)
         self.thread.join()
-        self.file.close()
+        try:
+            if self.sink is not None:
+                self.sink.close(flush=self.error is None)
+        except OSError as err:
+            self.error = self.error or err
+        finally:
+            self.file.close()
         if self.error is not None and exc[0] is None:
             raise self.error
 
