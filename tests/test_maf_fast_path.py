@@ -112,3 +112,63 @@ def test_random_damage_same_bytes(kb: KnowledgeBase, tmp_path: Path, seed: int) 
     sep = b"\r\n" if seed % 2 else b"\n"
     fast, slow = _both(kb, tmp_path, sep.join([header, *body]) + sep)
     assert fast == slow
+
+
+@pytest.fixture
+def direct_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every output goes through the direct-I/O writer, in 4 KiB chunks (many chunks and a tail)."""
+    monkeypatch.setattr(maf, "_DIRECT_MIN", 0)
+    monkeypatch.setattr(maf, "_DIRECT_CHUNK", 4096)
+
+
+def _big(sep: bytes = b"\n", damaged: bool = False) -> bytes:
+    """About 80 KiB in, more out: many direct chunks of 4 KiB, and a tail."""
+    header, rows = _lines()
+    body = rows * 200
+    if damaged:
+        body[5] = b"\t".join(body[5].split(b"\t")[:-2])
+        body[300] = body[300] + b"\textra"
+    return sep.join([*header.split(b"\n"), *body]) + sep
+
+
+@pytest.mark.parametrize(("sep", "damaged"), [(b"\n", False), (b"\r\n", False), (b"\n", True)])
+def test_direct_writer_writes_the_same_bytes(kb: KnowledgeBase, tmp_path: Path, sep: bytes, damaged: bool,
+                                             direct_small: None) -> None:
+    data = _big(sep, damaged)
+    assert len(data) > 10 * 4096
+    fast, slow = _both(kb, tmp_path, data)
+    assert fast == slow
+
+
+def test_direct_writer_falls_back_when_refused(kb: KnowledgeBase, tmp_path: Path, direct_small: None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that refuses direct writes (EINVAL) or direct opens gets the same bytes through
+    the page cache; nothing is lost at the switch."""
+    import errno
+    import mmap
+    import os
+
+    real = os.pwrite
+    calls = {"direct": 0}
+
+    def refuse_second(fd: int, data: object, offset: int) -> int:
+        if isinstance(data, mmap.mmap):  # the staging buffer: a direct write
+            calls["direct"] += 1
+            if calls["direct"] > 1:  # the first chunk goes direct, the second is refused
+                raise OSError(errno.EINVAL, "direct I/O refused")
+        return real(fd, data, offset)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "pwrite", refuse_second)
+    fast, slow = _both(kb, tmp_path, _big())
+    assert fast == slow and calls["direct"] == 2
+    monkeypatch.setattr(os, "pwrite", real)
+    real_open = os.open
+
+    def no_direct(path: object, flags: int, *args: object) -> int:
+        if flags & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "no direct I/O here")
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", no_direct)
+    fast, slow = _both(kb, tmp_path, _big(b"\r\n"))
+    assert fast == slow

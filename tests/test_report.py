@@ -315,6 +315,26 @@ def test_pdf_chinese(reports: dict[str, tuple[Result, str]], tmp_path: Path) -> 
     assert _squash(result.disclaimer) in text
 
 
+@pytest.mark.parametrize("sonames", ["as shipped", "one missing"])
+def test_weasyprint_import_shortcut(sonames: str) -> None:
+    """The import without find_library's ldconfig/gcc runs gives a working WeasyPrint, puts find_library
+    back, and falls back to the unchanged import when a soname does not load (fresh interpreters)."""
+    pytest.importorskip("weasyprint")
+    import subprocess
+    import sys
+
+    code = ("import ctypes.util, sys\nfrom alknav.outputs.report import pdf\nreal = ctypes.util.find_library\n"
+            + ("pdf._SONAMES += ('libno-such-library.so.9',)\n" if sonames == "one missing" else "")
+            + "HTML = pdf._import_weasyprint()\nassert ctypes.util.find_library is real\n"
+              "assert HTML(string='<p>x</p>').render().pages\n"
+              "import weasyprint.text.ffi as ffi\n"  # the optional subsetter is found as before
+              "try:\n    ctypes.CDLL('libharfbuzz-subset.so.0'); subset = True\nexcept OSError:\n    subset = False\n"
+              "assert (ffi.harfbuzz_subset is not None) == subset\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not done.stdout, done.stdout  # no WeasyPrint 'could not import' message
+
+
 def test_pdf_chinese_without_font_is_a_clear_error(reports: dict[str, tuple[Result, str]], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("alknav.outputs.report.pdf.cjk_font_available", lambda: False)
@@ -484,3 +504,51 @@ def test_every_vocabulary_comorbidity_has_its_words_in_the_report(kb: KnowledgeB
             assert _comorbidity(kb, "zh", alias) != alias or alias == entry.name.zh, alias
     assert _comorbidity(kb, "zh", "epilepsy") == "癫痫"
     assert _comorbidity(kb, "en", "no such condition") == "no such condition"
+
+
+# --------------------------------------------------------------------------- compiled template cache
+
+
+def test_template_cache_reuses_rebuilds_and_follows_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled template is stored once and loaded after; a damaged entry is compiled again (never
+    loaded), and an edited template is compiled again, not served from the old entry."""
+    import jinja2
+
+    from alknav.outputs.report.template_cache import TemplateCache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ALKNAV_CACHE_DIR", str(folder))
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, *args: object, **kwargs: object) -> object:
+        compiled.append(source[:20])
+        return real(self, source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+
+    def render(source: str) -> str:
+        env = jinja2.Environment(loader=jinja2.DictLoader({"t.j2": source}), bytecode_cache=TemplateCache.create())
+        return env.get_template("t.j2").render(x="1")
+
+    assert render("A{{ x }}") == "A1" and len(compiled) == 1
+    assert render("A{{ x }}") == "A1" and len(compiled) == 1  # loaded, not compiled
+    entry = next(folder.glob("tpl-*.bin"))
+    entry.write_bytes(entry.read_bytes()[:-3] + b"xyz")  # damaged: the digest no longer matches
+    assert render("A{{ x }}") == "A1" and len(compiled) == 2
+    assert render("B{{ x }}") == "B1" and len(compiled) == 3  # edited template
+    assert render("B{{ x }}") == "B1" and len(compiled) == 3
+
+
+def test_template_cache_off_or_unwritable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from alknav.outputs.report.template_cache import TemplateCache
+
+    monkeypatch.setenv("ALKNAV_CACHE_DIR", "")
+    assert TemplateCache.create() is None
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("ALKNAV_CACHE_DIR", str(blocked / "cache"))
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.j2": "ok"}), bytecode_cache=TemplateCache.create())
+    assert env.get_template("t.j2").render() == "ok"
