@@ -172,3 +172,16 @@ def test_direct_writer_falls_back_when_refused(kb: KnowledgeBase, tmp_path: Path
     monkeypatch.setattr(os, "open", no_direct)
     fast, slow = _both(kb, tmp_path, _big(b"\r\n"))
     assert fast == slow
+
+
+def test_direct_io_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ALKNAV_DIRECT_IO=0 keeps every write in the page cache (the writer opens no direct descriptor)."""
+    import os
+
+    if not hasattr(os, "O_DIRECT"):
+        pytest.skip("no O_DIRECT on this platform")
+    monkeypatch.setenv("ALKNAV_DIRECT_IO", "0")
+    with maf._Writer(tmp_path / "off.maf", direct=True) as writer:
+        assert writer.sink is None
+        writer.put([b"a\tb\n"])
+    assert (tmp_path / "off.maf").read_bytes() == b"a\tb\n"

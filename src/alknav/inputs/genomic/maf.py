@@ -477,7 +477,8 @@ class _Writer:
     def __init__(self, path: Path, direct: bool = False) -> None:
         self.file = path.open("wb", buffering=0)
         self.sink: _Direct | None = None
-        if direct and hasattr(os, "O_DIRECT"):
+        # ALKNAV_DIRECT_IO=0 keeps the page cache (e.g. a slow disk, where direct writes wait for it)
+        if direct and hasattr(os, "O_DIRECT") and os.environ.get("ALKNAV_DIRECT_IO", "1") != "0":
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
             except OSError:  # the file system has no direct I/O: the page cache, as always
