@@ -740,6 +740,8 @@ class Predicate(Strict):
     unrecognized_alteration: bool | None = None
     mechanism_found: bool | None = None
     histology_now_in: list[str] | None = None
+    histology_any_in: list[str] | None = Field(
+        default=None, description="the histology now: a re-biopsy's if it shows one, else the diagnosis's")
     fusion_variant_in: list[str] | None = None
     variant_label_mismatch: bool | None = None
     ecog_at_least: int | None = None

@@ -312,6 +312,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "adm_interaction_text": "{drug}: {message} ({medicines}: {cls})", "adm_drug_text": "{drug}: {message}",
         "adm_interaction_switch_text": "{interaction}. Replace it first ({substitutes}), then wait as the label says "
                                        "before starting; if it cannot be replaced, this option is not possible",
+        "adm_interaction_switch_avoid_text": "{interaction}. Replace it first where possible ({substitutes}); if it "
+                                             "cannot be replaced, follow the label's advice above",
         "adm_toxicity_text": "{drug}: {message} ({toxicity})", "adm_then_levels": "{message} — {levels}",
         "unrecognized_item": "'{input}' ({reason})", "level_n": "level {level}",
         "weak_call": "inferred (seed review only, computation or extrapolation), counted as no data",
@@ -347,6 +349,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "adm_interaction_text": "{drug}：{message}（{medicines}：{cls}）", "adm_drug_text": "{drug}：{message}",
         "adm_interaction_switch_text": "{interaction}。须先换药（{substitutes}），并按说明书要求间隔后再开始；"
                                        "如无法换药，则不能选择此方案",
+        "adm_interaction_switch_avoid_text": "{interaction}。如可能先换药（{substitutes}）；"
+                                             "如无法换药，按上述说明书建议处理",
         "adm_toxicity_text": "{drug}：{message}（{toxicity}）", "adm_then_levels": "{message}；{levels}",
         "unrecognized_item": "“{input}”（原因见该分子改变的说明）", "level_n": "等级 {level}",
         "weak_call": "推断所得（仅综述、计算模拟或外推），按无数据处理",

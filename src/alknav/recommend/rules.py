@@ -121,6 +121,8 @@ CASE_TESTS: dict[str, CaseTest] = {
     "unrecognized_alteration": lambda v, f, kb: any(not a.recognized for a in f.alterations) == v,
     "mechanism_found": lambda v, f, kb: bool(f.clones or f.mechanisms or f.histology_now) == v,
     "histology_now_in": lambda v, f, kb: f.histology_now in v,
+    "histology_any_in": lambda v, f, kb: (f.histology_now or (
+        f.case.diagnosis.histology.value if f.case.diagnosis.histology else None)) in v,
     "fusion_variant_in": lambda v, f, kb: f.fusion_variant is not None and f.fusion_variant.lower() in
     {x.lower() for x in v},
     "variant_label_mismatch": lambda v, f, kb: (f.variant_mismatch is not None) == v,

@@ -126,17 +126,21 @@ def _drug_safety(kb: KnowledgeBase, facts: CaseFacts, drug_id: str, cites: Cites
                             medicines=r.joined(list(names)), cls=r.msg(f"class:{inter.interaction_class}"))
             citations = cites(inter.refs)
             action = inter.action
-            switch = _substitutes(kb, facts, inter.interaction_class) if action is s.Action.contraindicated else None
+            switch = (_substitutes(kb, facts, inter.interaction_class)
+                      if action in _SWITCH_STEP_DOWN else None)
             if switch:
-                # the combination is forbidden, not the cancer drug: every interacting medicine can usually be
-                # replaced (e.g. phenytoin by a non-inducing antiepileptic), so the option stays, switch first
+                # the combination is the problem, not the cancer drug: every interacting medicine can usually be
+                # replaced (e.g. phenytoin by a non-inducing antiepileptic, clarithromycin by azithromycin), so
+                # the option stays, switch first, and the label's action is taken one step down
                 subs: list[r.Msg | str] = list(switch)
-                message = r.msg("t:adm_interaction_switch_text", interaction=message, substitutes=r.joined(subs))
+                template = ("t:adm_interaction_switch_text" if action is s.Action.contraindicated
+                            else "t:adm_interaction_switch_avoid_text")
+                message = r.msg(template, interaction=message, substitutes=r.joined(subs))
                 out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
                                              text=message, action=SWITCH_FIRST, citations=citations))
                 out.warnings.append(SafetyNote(f"interaction_{inter.interaction_class}", "warning", message,
                                                citations))
-                _apply(kb, out, s.Action.avoid, message, citations)
+                _apply(kb, out, _SWITCH_STEP_DOWN[action], message, citations)
                 continue
             out.items.append(r.AdminItem(drug=drug_id, kind="interaction", code=inter.interaction_class,
                                          text=message, action=action.value, citations=citations))
@@ -198,6 +202,12 @@ def label_item_ids(kb: KnowledgeBase) -> set[int]:
     return ids
 
 
+# A label action on an interaction whose medicines can all be replaced, taken one step down: a
+# contraindicated combination ranks the drug as "avoid"; an "avoid" combination ranks it as a caution
+# (once the medicine is replaced there is no interaction, and a label that says "avoid" for a drug class
+# gives the dose for unavoidable co-use, e.g. lorlatinib 75 mg with a strong CYP3A inhibitor), so a
+# replaceable antibiotic does not push the standard ALK TKI below chemotherapy. The warning stays.
+_SWITCH_STEP_DOWN = {s.Action.contraindicated: s.Action.avoid, s.Action.avoid: s.Action.caution}
 SWITCH_FIRST = "switch_medicine_first"  # an interaction item's action: replace the co-medication, then give
 
 
