@@ -255,18 +255,27 @@ def test_explain_writes_a_file(tmp_path: Path) -> None:
 
 
 def test_default_jobs_count_idle_cpus(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Without --jobs, a large batch takes one process per CPU the load average leaves idle."""
+    """Without --jobs, a large batch takes one process per CPU other processes leave idle."""
     import os
 
     from alknav import cli_core
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    monkeypatch.setattr(cli_core, "_busy_cpus", lambda: 0.0)
     assert cli_core._jobs(None, 1000) == 2
     assert cli_core._jobs(None, 150) == 1  # small batch: one process
     assert cli_core._jobs(None, 300) == 1  # two processes only from 400 files (200 each)
     assert cli_core._jobs(1, 1000) == 1 and cli_core._jobs(3, 1000) == 3 and cli_core._jobs(3, 2) == 2
-    monkeypatch.setattr(os, "getloadavg", lambda: (3.3, 2.0, 1.0))
+    monkeypatch.setattr(cli_core, "_busy_cpus", lambda: 2.0)
     assert cli_core._jobs(None, 1000) == 1  # busy machine: one process
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    monkeypatch.setattr(cli_core, "_busy_cpus", lambda: 1.0)
     assert cli_core._jobs(None, 1000) == 1
+    monkeypatch.setattr(cli_core, "_busy_cpus", lambda: None)
+    assert cli_core._jobs(None, 1000) == 1
+
+
+def test_busy_cpus_reads_this_machine() -> None:
+    from alknav import cli_core
+
+    busy = cli_core._busy_cpus()
+    assert busy is None or busy >= 0

@@ -175,18 +175,31 @@ AUTO_JOBS_MIN_FILES = 200  # below this a second process costs more (fork, its o
 def _jobs(requested: int | None, count: int) -> int:
     """Processes for a batch: --jobs N as asked; by default one per idle CPU for a large batch. On the
     2-core machine --jobs 2 was 1.6x faster at load average 1.6 but 0.8x at 3.3, so the default counts
-    the CPUs the load average leaves idle instead of all of them."""
+    the CPUs other processes leave idle now instead of all of them."""
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():  # workers inherit the loaded KB by fork
         return 1
     if requested is not None:
         return max(1, min(requested, count))
-    if count < AUTO_JOBS_MIN_FILES or not hasattr(os, "getloadavg"):
+    if count < AUTO_JOBS_MIN_FILES:
+        return 1
+    busy = _busy_cpus()
+    if busy is None:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    idle = cpus - os.getloadavg()[0]
-    return max(1, min(cpus, int(idle + 0.5), count // AUTO_JOBS_MIN_FILES))
+    return max(1, min(cpus, int(cpus - busy + 0.5), count // AUTO_JOBS_MIN_FILES))
+
+
+def _busy_cpus() -> float | None:
+    """CPUs other processes use now: the runnable tasks in /proc/loadavg less this one (the 1-minute
+    load average instead where there is no /proc, which still counts work that has just ended)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].partition("/")[0])
+        return float(max(0, running - 1))
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
 _WORKER: dict[str, Any] = {}
