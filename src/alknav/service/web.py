@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -299,60 +300,59 @@ def build_router(kb: KnowledgeBase, max_upload_bytes: int, csrf: CsrfTokens) -> 
 
         return await run_in_threadpool(work)
 
-    @router.post("/web/result", response_class=HTMLResponse)
-    async def web_result(request: Request, lang: str = "en") -> HTMLResponse:
+    Handler = Callable[[Any, str, str], Response]
+
+    def on_carried(path: str, **route: Any) -> Callable[[Handler], Handler]:
+        """Registers `handler(case, token, lang)` as a POST route acting on the case a result page sent
+        back: the language is checked, the case is read by `carried` (its error page is returned as it
+        is), and the handler runs in a worker thread (the engine and WeasyPrint are CPU work)."""
+
+        def register(handler: Handler) -> Handler:
+            async def endpoint(request: Request, lang: str = "en") -> Response:
+                lang = web_lang(lang)
+                got = await carried(request, lang)
+                if isinstance(got, HTMLResponse):
+                    return got
+                answer: Response = await run_in_threadpool(handler, got[0], got[1], lang)
+                return answer
+
+            endpoint.__doc__ = handler.__doc__
+            router.add_api_route(path, endpoint, methods=["POST"], name=handler.__name__, **route)
+            return handler
+
+        return register
+
+    @on_carried("/web/result", response_class=HTMLResponse)
+    def web_result(case: Any, token: str, lang: str) -> HTMLResponse:
         """The result again, in ``lang`` (the language switch of the result page)."""
-        lang = web_lang(lang)
-        got = await carried(request, lang)
-        if isinstance(got, HTMLResponse):
-            return got
-        case, token = got
+        try:
+            return _report(case, kb, lang, None, csrf, token)
+        except AlknavError as exc:
+            return _error(lang, str(exc))
 
-        def work() -> HTMLResponse:
-            try:
-                return _report(case, kb, lang, None, csrf, token)
-            except AlknavError as exc:
-                return _error(lang, str(exc))
-
-        return await run_in_threadpool(work)
-
-    @router.post("/web/report.pdf", response_model=None)
-    async def web_report_pdf(request: Request, lang: str = "en") -> Response:
+    @on_carried("/web/report.pdf", response_model=None)
+    def web_report_pdf(case: Any, _token: str, lang: str) -> Response:
         """The same report as ``alknav report -o report.pdf``, as a download."""
-        lang = web_lang(lang)
-        got = await carried(request, lang)
-        if isinstance(got, HTMLResponse):
-            return got
-        case = got[0]
+        from alknav.outputs.report.html import render_html
+        from alknav.outputs.report.pdf import render_pdf
+        from alknav.recommend.engine import recommend
 
-        def work() -> Response:
-            from alknav.outputs.report.html import render_html
-            from alknav.outputs.report.pdf import render_pdf
-            from alknav.recommend.engine import recommend
+        try:
+            html = render_html(case, recommend(case, kb), kb, lang)
+            with tempfile.TemporaryDirectory(prefix="alknav-pdf-") as tmp:
+                out = Path(tmp) / "report.pdf"
+                render_pdf(html, out)
+                data = out.read_bytes()
+        except AlknavError as exc:
+            return _error(lang, _WORDS[lang]["err_pdf"].format(reason=exc), 500)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", case.id or "case")[:60]
+        return Response(data, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="alknav-{name}-{lang}.pdf"',
+                                 "Cache-Control": "no-store"})
 
-            try:
-                html = render_html(case, recommend(case, kb), kb, lang)
-                with tempfile.TemporaryDirectory(prefix="alknav-pdf-") as tmp:
-                    out = Path(tmp) / "report.pdf"
-                    render_pdf(html, out)
-                    data = out.read_bytes()
-            except AlknavError as exc:
-                return _error(lang, _WORDS[lang]["err_pdf"].format(reason=exc), 500)
-            name = re.sub(r"[^A-Za-z0-9_.-]", "_", case.id or "case")[:60]
-            return Response(data, media_type="application/pdf",
-                            headers={"Content-Disposition": f'attachment; filename="alknav-{name}-{lang}.pdf"',
-                                     "Cache-Control": "no-store"})
-
-        return await run_in_threadpool(work)
-
-    @router.post("/web/edit", response_class=HTMLResponse)
-    async def web_edit(request: Request, lang: str = "en") -> HTMLResponse:
+    @on_carried("/web/edit", response_class=HTMLResponse)
+    def web_edit(case: Any, token: str, lang: str) -> HTMLResponse:
         """Back to the form with the case of the result page filled in."""
-        lang = web_lang(lang)
-        got = await carried(request, lang)
-        if isinstance(got, HTMLResponse):
-            return got
-        case, token = got
         return _form_page(kb, lang, token, form_from_case(case.model_dump(mode="json", exclude_none=True), kb, lang))
 
     @router.get("/kb/drugs", response_class=HTMLResponse)
