@@ -274,8 +274,28 @@ def test_default_jobs_count_idle_cpus(monkeypatch) -> None:  # type: ignore[no-u
     assert cli_core._jobs(None, 1000) == 1
 
 
-def test_busy_cpus_reads_this_machine() -> None:
+def test_busy_cpus_reads_the_runnable_tasks(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Busy CPUs are the runnable tasks of /proc/loadavg less this process; without a readable
+    /proc/loadavg, the 1-minute load average."""
+    import io
+    import os
+
     from alknav import cli_core
 
-    busy = cli_core._busy_cpus()
-    assert busy is None or busy >= 0
+    text = {"value": "0.50 0.40 0.30 3/300 12345\n"}
+
+    def fake_open(path: str, *args: object, **kwargs: object) -> io.StringIO:
+        assert path == "/proc/loadavg"
+        if text["value"] is None:
+            raise OSError("no /proc")
+        return io.StringIO(text["value"])
+
+    monkeypatch.setattr(cli_core, "open", fake_open, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert cli_core._busy_cpus() == 2.0
+    text["value"] = "0.00 0.00 0.00 1/300 12345\n"
+    assert cli_core._busy_cpus() == 0.0
+    text["value"] = "garbled"
+    assert cli_core._busy_cpus() == 1.5
+    text["value"] = None
+    assert cli_core._busy_cpus() == 1.5
