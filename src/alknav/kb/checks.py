@@ -164,7 +164,7 @@ def _check_entry(
                 issues.append(raw.issue((*here, i), f"unknown reference '{ref}'"))
     elif key == "drug" and isinstance(value, str) and value not in ids["drug"]:
         issues.append(raw.issue(here, f"unknown drug '{value}'"))
-    elif key in ("regimen", "last_tki_in", "prior_drug_any", "candidate_drug_any") or \
+    elif key in ("regimen", "last_tki_in", "prior_drug_any", "prior_drug_none", "candidate_drug_any") or \
             (key == "drugs" and kind == "regimens"):
         for i, drug in enumerate(value if isinstance(value, list) else []):
             if drug not in ids["drug"]:

@@ -722,6 +722,7 @@ class Predicate(Strict):
     last_tki_completed: bool | None = Field(default=None, description="the last ALK TKI was stopped_for: completed "
                                                                       "(e.g. adjuvant), not for progression")
     prior_drug_any: list[DrugId] | None = None
+    prior_drug_none: list[DrugId] | None = Field(default=None, description="none of these drugs is in the history")
     prior_ici: bool | None = None
     cns: bool | None = None
     leptomeningeal: bool | None = None

@@ -102,6 +102,7 @@ CASE_TESTS: dict[str, CaseTest] = {
     "last_tki_completed": lambda v, f, kb: f.last_tki_completed == v,
     "last_tki_generation_in": lambda v, f, kb: f.current_tki is not None and kb.drugs[f.current_tki].generation in v,
     "prior_drug_any": lambda v, f, kb: bool(set(v) & set(f.prior_drugs)),
+    "prior_drug_none": lambda v, f, kb: not set(v) & set(f.prior_drugs),
     "prior_ici": lambda v, f, kb: (f.case.prior_immune_checkpoint_inhibitor or any(
         kb.drugs[d].drug_class is s.DrugClass.immune_checkpoint_inhibitor for d in f.prior_drugs)) == v,
     "cns": lambda v, f, kb: f.cns == v,
