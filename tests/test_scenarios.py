@@ -54,6 +54,15 @@ def check(result: Result, expect: dict[str, Any]) -> list[str]:
         for word in expect["top_monitoring_mention"]:
             if word.lower() not in monitoring:
                 problems.append(f"rank 1 monitoring does not mention '{word}' (have: {monitoring or 'none'})")
+    for want in expect.get("administration_mention", []):  # [{drugs: [...], words: [...]}]: the option's label items
+        found = [o for o in options if _drugset(o.drugs) == _drugset(want["drugs"])]
+        if not found:
+            problems.append(f"missing option {want['drugs']} (administration expected)")
+            continue
+        items = " | ".join(f"{a.text} {a.detail}".lower() for a in found[0].administration)
+        for word in want["words"]:
+            if word.lower() not in items:
+                problems.append(f"{want['drugs']} administration does not mention '{word}'")
     for drug in expect.get("trial_only", []):
         for o in options:
             if drug in o.drugs and o.category != "clinical_trial":
@@ -125,6 +134,7 @@ def test_check_can_fail(kb: KnowledgeBase) -> None:
     top = result.options[0]
     assert check(result, {"availability": [{"drugs": top.drugs, "status": "no such status"}]})
     assert check(result, {"no_warnings": [result.warnings[0].code]})
+    assert check(result, {"administration_mention": [{"drugs": top.drugs, "words": ["no such label word"]}]})
 
 
 def test_every_rule_is_exercised_by_a_scenario(kb: KnowledgeBase) -> None:
