@@ -115,3 +115,33 @@ def test_errors_and_help_still_reach_typer() -> None:
 def test_a_user_setting_of_pydantic_plugins_is_kept() -> None:
     done = _run("recommend", str(DEMO), "--format", "json", env={"PYDANTIC_DISABLE_PLUGINS": ""})
     assert done.returncode == 0 and done.stderr.strip().endswith("typer not loaded")
+
+
+def test_pydantic_plugin_scan_is_skipped_only_while_plugins_are_off() -> None:
+    """The stand-in for pydantic's plugin loader keeps importlib.metadata out of a run with plugins
+    off, and hands over to pydantic's own loader when a user turns them on."""
+    code = ("import sys; from alknav.entry import main\nsys.argv = ['alknav', 'recommend', sys.argv[1], '--format', "
+            "'json']\nmain()\nprint('importlib.metadata' in sys.modules, type(sys.modules['pydantic.plugin._loader'])"
+            ".__name__, file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    off = subprocess.run([sys.executable, "-c", code, str(DEMO)], capture_output=True, text=True, timeout=120, env=env)
+    assert off.returncode == 0 and off.stderr.strip().splitlines()[-1] == "False _NoPluginScan", off.stderr
+    on = subprocess.run([sys.executable, "-c", code, str(DEMO)], capture_output=True, text=True, timeout=120,
+                        env={**env, "PYDANTIC_DISABLE_PLUGINS": ""})
+    assert on.returncode == 0 and on.stderr.strip().splitlines()[-1] == "True module", on.stderr
+    assert on.stdout == off.stdout
+
+
+def test_plugin_loader_stand_in_hands_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from alknav.entry import _LOADER, _NoPluginScan
+
+    real = importlib.import_module(_LOADER)
+    stand_in = _NoPluginScan(_LOADER)
+    monkeypatch.setitem(sys.modules, _LOADER, stand_in)
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    assert stand_in.get_plugins() == ()
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "some_plugin")
+    assert list(stand_in.get_plugins()) == list(real.get_plugins())  # pydantic's own answer
+    assert stand_in.PYDANTIC_ENTRY_POINT_GROUP == "pydantic"  # anything else: pydantic's module
