@@ -33,3 +33,19 @@ def test_invariant_checker_can_fail(kb: KnowledgeBase) -> None:
     problems = violations(case, hacked, kb)
     assert any("already failed" in p for p in problems)
     assert any("resistant" in p for p in problems)
+
+
+def test_invariant_checker_reports_a_combination_shown_as_approved(kb: KnowledgeBase) -> None:
+    """ALK TKI + MET inhibitor with no approval of the combination: 'approved' is reported, 'off_label' is not."""
+    case = {"case_format": 1, "patient": {"region": "US"}, "diagnosis": {"alk": {"fusion": "EML4-ALK"}},
+            "history": [{"regimen": ["alectinib"], "stopped_for": "progression", "months": 20},
+                        {"regimen": ["lorlatinib"], "stopped_for": "progression", "months": 12}],
+            "current": {"status": "progression", "alterations": ["MET amplification"]}}
+    result = recommend(parse_case_data(case), kb)
+    combo = next(o for o in result.options if set(o.drugs) == {"capmatinib", "lorlatinib"})
+    assert combo.availability.status == "off_label"
+    assert not any("combination shown as approved" in p for p in violations(case, result, kb))
+    hacked_combo = combo.model_copy(update={"availability": combo.availability.model_copy(
+        update={"status": "approved", "detail": None})})
+    hacked = result.model_copy(update={"options": [hacked_combo if o is combo else o for o in result.options]})
+    assert any("combination shown as approved" in p for p in violations(case, hacked, kb))

@@ -241,3 +241,24 @@ def test_stage_groups_read_common_spellings_and_refuse_guesses() -> None:
         "early", "early", "locally_advanced", "locally_advanced", "metastatic", "metastatic"]
     # a TNM string or free text is not a stage group: no stage-specific warning may follow from it
     assert [stage_group(x) for x in ("T2N1M0", "limited", "", None, "IIIZ")] == [None] * 5
+
+
+def test_off_label_availability_in_both_languages(kb: KnowledgeBase) -> None:
+    """An off-label combination reads as such in English and Chinese: status word and detail, in the
+    markdown and in the report's availability line."""
+    from alknav.outputs.recommendation_text import to_markdown
+    from alknav.outputs.report import render_html
+
+    case = _case("ct_met_amp_after_lorlatinib_capmatinib_off_label_interaction")
+    result = recommend(case, kb)
+    en, zh = render_result(result, kb, "en"), render_result(result, kb, "zh")
+    combo_en = next(o for o in en.options if set(o.drugs) == {"capmatinib", "lorlatinib"})
+    combo_zh = next(o for o in zh.options if set(o.drugs) == {"capmatinib", "lorlatinib"})
+    assert combo_en.availability.status == combo_zh.availability.status == "off_label"
+    detail_en = combo_en.availability.detail or ""
+    assert "off-label in the US" in detail_en and "MET exon 14 skipping" in detail_en
+    assert "超说明书用药" in combo_zh.availability.detail and "卡马替尼" in combo_zh.availability.detail
+    assert "off-label in" in to_markdown(en)
+    assert "超说明书用药" in to_markdown(zh)
+    assert "off-label in the US" in render_html(case, result, kb, "en", generated="2026-12-02")
+    assert "超说明书用药" in render_html(case, result, kb, "zh", generated="2026-12-02")

@@ -114,6 +114,14 @@ def _check_safety(kb: KnowledgeBase, issues: list[Issue]) -> None:
                                         f"unknown toxicity code '{tox.toxicity}'", id_key="drug"))
     for missing in sorted(set(LimitId) - set(kb.limits)):
         issues.append(Issue("safety/limits.yaml", None, "limits", f"limit '{missing.value}' is missing"))
+    for did, entry in kb.drug_classes.items():
+        if did not in kb.drugs:
+            issues.append(_issue_at(kb, "medicines", "drug_classes", did, ("drug",), f"unknown drug '{did}'",
+                                    id_key="drug"))
+        for j, cls in enumerate(entry.classes):
+            if cls not in kb.interaction_classes:
+                issues.append(_issue_at(kb, "medicines", "drug_classes", did, ("classes", j),
+                                        f"unknown interaction class '{cls}'", id_key="drug"))
     meds: dict[str, str] = {}
     for mid, med in kb.medicines.items():
         for j, cls in enumerate(med.classes):

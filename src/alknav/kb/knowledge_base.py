@@ -51,6 +51,7 @@ class KnowledgeBase:
     limits: dict[str, s.Limit] = field(default_factory=dict)
     interaction_classes: dict[str, s.InteractionClass] = field(default_factory=dict)
     medicines: dict[str, s.Medicine] = field(default_factory=dict)
+    drug_classes: dict[str, s.DrugInteractionClasses] = field(default_factory=dict)  # drug -> perpetrator classes
     genes: dict[str, s.Gene] = field(default_factory=dict)
     raw: dict[str, list[RawFile]] = field(repr=False, default_factory=dict)
     drug_index: dict[str, str] = field(repr=False, default_factory=dict)

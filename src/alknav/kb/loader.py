@@ -157,6 +157,7 @@ def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
         limits=_collect(loaded, "safety", "limits", issues),
         interaction_classes=_collect(loaded, "medicines", "interaction_classes", issues),
         medicines=_collect(loaded, "medicines", "medicines", issues),
+        drug_classes=_collect(loaded, "medicines", "drug_classes", issues),
         genes=_collect(loaded, "genes", "genes", issues),
         raw={k: [raw for raw, _ in v] for k, v in loaded.items()},
     )

@@ -154,6 +154,12 @@ class Approval(Cited):
                     "off-label in this region: the option's availability says so (not approved for this line); the "
                     "ranking rule not_approved_in_region reads the region only")
     indication: str = ""
+    indication_alterations: list[str] = Field(
+        default_factory=list,
+        description="the alteration(s) the approved indication selects patients by, as alknav normalises them "
+                    "(fnmatch patterns, e.g. 'MET exon 14 skipping', 'BRAF p.V600E'), when it is not the ALK "
+                    "rearrangement itself. A drug approved in the region for such an indication, given to a tumour "
+                    "without any of these alterations, is used off-label: the option's availability says so")
 
 
 class Level3(StrEnum):
@@ -697,6 +703,11 @@ class Regimen(Cited):
     trials: list[Identifier] = Field(
         default_factory=list, description="cohorts for the expected-efficacy figure: 'trial' or 'trial.arm'")
     level: Identifier
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="approvals of this combination as a whole (a label indicating these drugs together). An "
+                    "option joining an ALK TKI to other drugs is off-label in a region without one, whatever the "
+                    "single drugs' approvals")
 
     @model_validator(mode="after")
     def _tki_slot(self) -> Regimen:
@@ -963,6 +974,7 @@ class LimitId(StrEnum):
     best_response_pd_max_months = "best_response_pd_max_months"
     trial_use_before_approval_months = "trial_use_before_approval_months"
     score_avoid = "score_avoid"
+    score_avoid_within_regimen = "score_avoid_within_regimen"
     score_reduce_dose = "score_reduce_dose"
     score_no_data = "score_no_data"
 
@@ -1002,9 +1014,26 @@ class Medicine(Cited):
                                   "combination asks for the switch instead of excluding the cancer drug")
 
 
+class DrugInteractionClasses(Cited):
+    """The interaction classes an anticancer drug belongs to as a perpetrator (e.g. lorlatinib, a moderate
+    CYP3A inducer), from its own label: the engine applies the other drugs' label interaction items of these
+    classes to options that give both drugs together. A drug not listed, or a class not listed, is unknown
+    (not read), never 'no interaction'."""
+
+    drug: DrugId
+    classes: list[Identifier] = Field(min_length=1)
+
+    @property
+    def id(self) -> str:
+        return self.drug
+
+
 class MedicineFile(Strict):
     interaction_classes: list[InteractionClass] = Field(default_factory=list)
     medicines: list[Medicine] = Field(default_factory=list)
+    drug_classes: list[DrugInteractionClasses] = Field(
+        default_factory=list, description="anticancer drugs as perpetrators of interaction classes, for "
+                                          "interactions between the drugs of one regimen")
 
 
 # --------------------------------------------------------------------------- genes

@@ -21,8 +21,8 @@ from alknav.recommend import result as r
 from alknav.recommend.safety import label_item_ids
 
 LANGS = ("en", "zh")
-_SEPARATORS = {"en": {"list": ", ", "semi": "; ", "comma": ", "},
-               "zh": {"list": "、", "semi": "；", "comma": "，"}}
+_SEPARATORS = {"en": {"list": ", ", "semi": "; ", "comma": ", ", "or": " or "},
+               "zh": {"list": "、", "semi": "；", "comma": "，", "or": "或"}}
 
 
 class MessageError(ValueError):
@@ -150,7 +150,7 @@ class Evidence(Out):
 
 class Availability(Out):
     region: str
-    status: str  # approved | not_approved | investigational | unknown
+    status: str  # approved | off_label | not_approved | investigational | unknown
     detail: str = ""
 
 

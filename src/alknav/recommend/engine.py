@@ -367,7 +367,7 @@ def _option(kb: KnowledgeBase, facts: CaseFacts, item: _Scored, rank: int) -> r.
     cand = item.cand
     level = _level(item)
     level_def = next((lv for lv in kb.evidence.levels if lv.id == level), None)
-    status, detail = availability(kb, cand, facts.region, facts.line)
+    status, detail = availability(kb, cand, facts.region, facts.line, facts.normalized)
     citations = list(dict.fromkeys(c for f in item.facts for c in f.citations))
     if cand.regimen is not None:
         citations += [c for c in _cites(kb, cand.regimen.refs) if c not in citations]

@@ -80,7 +80,7 @@ class Evidence(Out):
 
 class Availability(Out):
     region: str
-    status: str  # approved | not_approved | investigational | unknown
+    status: str  # approved | off_label | not_approved | investigational | unknown
     detail: Msg | None = None
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import Any
@@ -231,15 +231,45 @@ def compiled_rules(kb: KnowledgeBase) -> list[CompiledRule]:
     return kb.derived["rules"]  # type: ignore[no-any-return]
 
 
-def availability(kb: KnowledgeBase, cand: Candidate, region: str,
-                 line: str | None = None) -> tuple[str, Msg | None]:
+def _regional_approval(kb: KnowledgeBase, drug_id: str, region: str) -> s.Approval | None:
+    return next((a for a in kb.drugs[drug_id].approvals if a.region.value == region), None)
+
+
+def _outside_indication(kb: KnowledgeBase, drug_id: str, region: str, alterations: Sequence[str]) -> list[str]:
+    """The alterations the drug's approval in `region` is indicated for, when the tumour has none of them
+    (e.g. capmatinib, approved for MET exon 14 skipping, given for MET amplification); [] when the
+    indication needs no alteration beyond the ALK rearrangement, or the tumour has one it names."""
+    approval = _regional_approval(kb, drug_id, region)
+    if approval is None or approval.status is not s.ApprovalStatus.approved or not approval.indication_alterations:
+        return []
+    wanted = approval.indication_alterations
+    if any(fnmatch(a.lower(), p.lower()) for a in alterations for p in wanted):
+        return []
+    return list(wanted)
+
+
+def combination_approved(kb: KnowledgeBase, cand: Candidate, region: str) -> bool:
+    """An option joining an ALK TKI to other drugs is approved only where its regimen records an approval of
+    the combination itself; one with no ALK TKI, or a single drug, is judged by its drugs' approvals."""
+    tkis = [d for d in cand.drugs if kb.drugs[d].drug_class is s.DrugClass.alk_tki]
+    if not tkis or len(cand.drugs) < 2:
+        return True
+    reg = cand.regimen
+    return reg is not None and any(
+        a.region.value == region and a.status is s.ApprovalStatus.approved for a in reg.approvals)
+
+
+def availability(kb: KnowledgeBase, cand: Candidate, region: str, line: str | None = None,
+                 alterations: Sequence[str] = ()) -> tuple[str, Msg | None]:
+    """The option's regulatory status in `region`: approved, off_label (every drug approved there, or
+    some not recorded, but the use is outside the labelled indication: a combination no label indicates,
+    or a drug approved for an alteration the tumour does not have), not_approved, unknown, investigational.
+    `alterations` are the case's normalised alterations."""
     if cand.category == "clinical_trial":
         return "investigational", msg("t:avail_trial_only")
     if cand.category == "local_therapy" and not cand.drugs:
         return "approved", msg("t:avail_local")
     statuses = {d: _approved_in_region(kb, d, region, line) for d in cand.drugs}
-    if all(v == "approved" for v in statuses.values()):
-        return "approved", None
     off_label = [d for d, v in statuses.items() if v == "off_label_line"]
     if off_label and line is not None:
         # approved in this region, but the label covers only the other line (e.g. US ensartinib: ALK-TKI-naive only)
@@ -247,6 +277,22 @@ def availability(kb: KnowledgeBase, cand: Candidate, region: str,
         names: list[Msg | str] = [msg(f"drug:{d}") for d in off_label]
         return "not_approved", msg("t:avail_line_only", region=msg(f"t:region_{region}"),
                                    who=msg(f"t:avail_line_{other}"), drugs=joined(names))
+    where = msg(f"t:region_{region}")
+    reasons: list[Msg | str] = []
+    if not combination_approved(kb, cand, region):
+        reasons.append(msg("t:avail_combination", drugs=joined([msg(f"drug:{d}") for d in cand.drugs])))
+    for d, v in statuses.items():
+        wanted = _outside_indication(kb, d, region, alterations) if v == "approved" else []
+        if wanted:
+            reasons.append(msg("t:avail_indication", drug=msg(f"drug:{d}"), region=where,
+                               alterations=joined(list(wanted), "or")))
     missing: list[Msg | str] = [msg(f"drug:{d}") for d, v in statuses.items() if v != "approved"]
-    worst = "not_approved" if any(v == "not_approved" for v in statuses.values()) else "unknown"
-    return worst, msg("t:avail_missing", region=msg(f"t:region_{region}"), drugs=joined(missing))
+    if any(v == "not_approved" for v in statuses.values()):
+        return "not_approved", msg("t:avail_missing", region=where, drugs=joined(missing))
+    if reasons:
+        if missing:
+            reasons.append(msg("t:avail_missing", region=where, drugs=joined(missing)))
+        return "off_label", msg("t:avail_off_label_detail", region=where, reasons=joined(reasons, "semi"))
+    if not missing:
+        return "approved", None
+    return "unknown", msg("t:avail_missing", region=where, drugs=joined(missing))

@@ -102,7 +102,40 @@ def option_safety(kb: KnowledgeBase, facts: CaseFacts, drugs: list[str], cites: 
         out.score += part.score
         out.facts += part.facts
         out.warnings += part.warnings
+    _within_regimen(kb, drugs, cites, out)
     return out
+
+
+def _within_regimen(kb: KnowledgeBase, drugs: list[str], cites: Cites, out: OptionSafety) -> None:
+    """Interactions between the drugs of one option: each drug's label interaction items applied to the
+    other drugs, as to a co-medication, where the other drug's own label puts it in that class
+    (medicines.yaml drug_classes, e.g. lorlatinib a moderate CYP3A inducer). No replacement is offered:
+    the partner is the point of the regimen. A drug with no classes recorded adds nothing (not read)."""
+    for victim in drugs:
+        label = kb.safety.get(victim)
+        if label is None:
+            continue
+        for partner in drugs:
+            classed = kb.drug_classes.get(partner)
+            if partner == victim or classed is None:
+                continue
+            for inter in label.interactions:
+                if inter.interaction_class not in classed.classes:
+                    continue
+                cls = inter.interaction_class
+                message = r.msg("t:adm_regimen_interaction_text", drug=r.msg(f"drug:{victim}"),
+                                message=r.msg(f"label.interaction:{victim}:{cls}"),
+                                partner=r.msg(f"drug:{partner}"), cls=r.msg(f"class:{cls}"))
+                citations = list(dict.fromkeys(cites(inter.refs) + cites(classed.refs)))
+                out.items.append(r.AdminItem(drug=victim, kind="interaction", code=cls, text=message,
+                                             action=inter.action.value, citations=citations))
+                out.warnings.append(SafetyNote(f"interaction_{cls}", _ACTION_SEVERITY[inter.action], message,
+                                               citations))
+                if inter.action is s.Action.avoid:  # a smaller step: the partner cannot be replaced
+                    out.score += int(kb.limit(s.LimitId.score_avoid_within_regimen))
+                    out.facts.append(r.Fact(text=message, citations=citations))
+                else:
+                    _apply(kb, out, inter.action, message, citations)
 
 
 def _drug_safety(kb: KnowledgeBase, facts: CaseFacts, drug_id: str, cites: Cites) -> OptionSafety:

@@ -26,6 +26,7 @@ OTHER_LINES = [["carboplatin", "pemetrexed"], ["cisplatin", "pemetrexed", "lorla
                ["camrelizumab"], ["toripalimab"], ["carboplatin", "pemetrexed", "pembrolizumab"],
                ["docetaxel"], ["atezolizumab", "bevacizumab", "carboplatin", "paclitaxel"]]
 EXTRA_ALTERATIONS = ["MET amplification", "ALK amplification", "KRAS G12C", "EGFR L858R", "MET exon 14 skipping",
+                     "BRAF V600E",
                      "ALK A1200V", "TP53 R273H", "TP53 R400H", "NTRK1 fusion", "ALK X9999Q", "not a variant"]
 TOXICITIES = ["hepatotoxicity_g3", "ild_g2", "ild", "hys_law_hepatotoxicity", "bradycardia_g2", "cns_effects_g2",
               "hyperlipidemia_g3", "cpk_elevation_g3", "gi_toxicity_g2", "strange_rash_x"]
@@ -212,7 +213,22 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
     for o in options:
         if o.category != "clinical_trial" and any(kb.drugs[d].investigational for d in o.drugs):
             out.append(f"{o.drugs}: investigational agent outside a trial")
+    # 11. an ALK TKI combined with a targeted drug is never plain "approved" unless the knowledge base
+    # records an approval of that combination in the region (the single drugs' approvals do not cover it)
+    for o in options:
+        kinds = {classes[d] for d in o.drugs}
+        if s.DrugClass.alk_tki in kinds and kinds & _TARGETED and o.availability.status == "approved" and not any(
+                set(reg.drugs) <= set(o.drugs) and any(a.region.value == o.availability.region
+                                                       and a.status is s.ApprovalStatus.approved
+                                                       for a in reg.approvals)
+                for reg in kb.regimens.values()):
+            out.append(f"{o.drugs}: ALK TKI + targeted combination shown as approved in "
+                       f"{o.availability.region} with no approval of the combination recorded")
     return out
+
+
+_TARGETED = {s.DrugClass.met_inhibitor, s.DrugClass.other_kinase_inhibitor, s.DrugClass.cdk46_inhibitor,
+             s.DrugClass.trk_inhibitor, s.DrugClass.other}
 
 
 def _clinical_sensitive(clone: Any, drug: str) -> bool:
