@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alknav.kb.schema import Region
+from alknav.kb.enums import Region
 
 
 class Loose(BaseModel):

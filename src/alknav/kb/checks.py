@@ -10,10 +10,10 @@ from typing import Any
 from alknav.errors import Issue
 from alknav.genetic_code import CODONS
 from alknav.kb.dates import check_dates
+from alknav.kb.enums import LimitId
 from alknav.kb.files import Loc, walk
 from alknav.kb.knowledge_base import KnowledgeBase, RawFile
 from alknav.kb.names import normalize_name as normalize_name
-from alknav.kb.schema import LimitId
 
 SINGLE_MUTATION = re.compile(r"^(?P<ref>[A-Z])(?P<codon>\d{1,4})(?P<alt>[A-Z]|del|[A-Z]?ins|[A-Z]*fs)$")
 

@@ -8,10 +8,34 @@ knowledge file is an error, not a silently ignored key.
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# the vocabularies (enums.py) and shared behaviour (mixins.py) live in pydantic-free modules, so code
+# reading a cached knowledge base needs no schema; every name stays importable from here
+from alknav.kb.enums import OPEN_TRIAL_STATUSES as OPEN_TRIAL_STATUSES
+from alknav.kb.enums import Action as Action
+from alknav.kb.enums import ApprovalStatus as ApprovalStatus
+from alknav.kb.enums import Basis as Basis
+from alknav.kb.enums import Call as Call
+from alknav.kb.enums import Category as Category
+from alknav.kb.enums import DrugClass as DrugClass
+from alknav.kb.enums import Endpoint as Endpoint
+from alknav.kb.enums import EvidenceType as EvidenceType
+from alknav.kb.enums import Level3 as Level3
+from alknav.kb.enums import LimitId as LimitId
+from alknav.kb.enums import MechanismClass as MechanismClass
+from alknav.kb.enums import MutationKind as MutationKind
+from alknav.kb.enums import ReadLevel as ReadLevel
+from alknav.kb.enums import Rechallenge as Rechallenge
+from alknav.kb.enums import Region as Region
+from alknav.kb.enums import Severity as Severity
+from alknav.kb.enums import Template as Template
+from alknav.kb.enums import TrialStatus as TrialStatus
+from alknav.kb.enums import Unit as Unit
+from alknav.kb.enums import YesNo as YesNo
+from alknav.kb.mixins import ActiveTrialMixin, DrugSafetyMixin
 
 RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", min_length=2)]
 DrugId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=2)]
@@ -24,21 +48,6 @@ class Strict(BaseModel):
 
 
 # --------------------------------------------------------------------------- provenance
-
-
-class Basis(StrEnum):
-    """How a claim was checked, strongest first."""
-
-    primary_full_text = "primary_full_text"  # the primary paper's full text was read
-    primary_abstract = "primary_abstract"  # only the primary paper's abstract was read
-    drug_label = "drug_label"  # a regulator's label / approval record was read
-    regulatory_record = "regulatory_record"  # regulator announcement, approval database
-    trial_registry = "trial_registry"  # ClinicalTrials.gov or similar registry record
-    peer_kb = "peer_kb"  # an open knowledge base (CIViC, CGI, MOAlmanac) row was read
-    secondary_review = "secondary_review"  # rests on a review other than the seed
-    news_or_web = "news_or_web"  # rests on a news item, press release or web page (not peer reviewed)
-    seed_review = "seed_review"  # rests only on the seed review (Dong & Peng 2025)
-    reference_data = "reference_data"  # coordinate / sequence facts from shared/reference
 
 
 class CheckedSource(Strict):
@@ -77,15 +86,6 @@ class Lang(Strict):
 
 
 # --------------------------------------------------------------------------- references
-
-
-class ReadLevel(StrEnum):
-    full_text = "full_text"
-    abstract = "abstract"
-    title_only = "title_only"
-    label = "label"
-    registry = "registry"
-    not_read = "not_read"
 
 
 class Reference(Strict):
@@ -127,21 +127,6 @@ class ReferenceFile(Strict):
 # --------------------------------------------------------------------------- drugs
 
 
-class Region(StrEnum):
-    CN = "CN"
-    US = "US"
-    EU = "EU"
-    JP = "JP"
-
-
-class ApprovalStatus(StrEnum):
-    approved = "approved"
-    not_approved = "not_approved"
-    investigational = "investigational"
-    withdrawn = "withdrawn"
-    unknown = "unknown"
-
-
 class Approval(Cited):
     region: Region
     status: ApprovalStatus
@@ -162,22 +147,9 @@ class Approval(Cited):
                     "without any of these alterations, is used off-label: the option's availability says so")
 
 
-class Level3(StrEnum):
-    high = "high"
-    moderate = "moderate"
-    low = "low"
-    unknown = "unknown"
-
-
 class CnsPenetration(Cited):
     level: Level3
     note: str = ""
-
-
-class YesNo(StrEnum):
-    yes = "yes"
-    no = "no"
-    unknown = "unknown"
 
 
 class PgpSubstrate(Cited):
@@ -194,43 +166,12 @@ class AdverseEvent(Cited):
     note: str = ""
 
 
-class DrugClass(StrEnum):
-    alk_tki = "alk_tki"
-    chemotherapy = "chemotherapy"
-    antiangiogenic = "antiangiogenic"
-    immune_checkpoint_inhibitor = "immune_checkpoint_inhibitor"
-    met_inhibitor = "met_inhibitor"
-    cdk46_inhibitor = "cdk46_inhibitor"
-    trk_inhibitor = "trk_inhibitor"
-    other_kinase_inhibitor = "other_kinase_inhibitor"
-    other = "other"
-
-
 class DevelopmentStatus(Cited):
     phase: str = Field(pattern=r"^(approved|preclinical|phase_1|phase_1_2|phase_2|phase_3|discontinued|unknown)$")
     note: str = ""
 
 
-class TrialStatus(StrEnum):
-    """ClinicalTrials.gov overall status, as recorded on `as_of`."""
-
-    recruiting = "recruiting"
-    not_yet_recruiting = "not_yet_recruiting"
-    enrolling_by_invitation = "enrolling_by_invitation"
-    expanded_access = "expanded_access"
-    active_not_recruiting = "active_not_recruiting"
-    completed = "completed"
-    terminated = "terminated"
-    withdrawn = "withdrawn"
-    suspended = "suspended"
-    unknown = "unknown"
-
-
-OPEN_TRIAL_STATUSES = frozenset({TrialStatus.recruiting, TrialStatus.not_yet_recruiting,
-                                 TrialStatus.enrolling_by_invitation, TrialStatus.expanded_access})
-
-
-class ActiveTrial(Cited):
+class ActiveTrial(Cited, ActiveTrialMixin):
     """A trial of an investigational agent a patient could enter (status as read on `as_of`)."""
 
     nct: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
@@ -242,9 +183,6 @@ class ActiveTrial(Cited):
     as_of: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
     regions: list[Region] = Field(default_factory=list, description="where it enrols; empty = not recorded")
 
-    @property
-    def open(self) -> bool:
-        return self.status in OPEN_TRIAL_STATUSES
 
 
 class DrugCodes(Cited):
@@ -286,31 +224,6 @@ class DrugFile(Strict):
 
 
 # --------------------------------------------------------------------------- trials
-
-
-class Endpoint(StrEnum):
-    PFS = "PFS"
-    OS = "OS"
-    ORR = "ORR"
-    iORR = "iORR"
-    DCR = "DCR"
-    iPFS = "iPFS"
-    PFS2 = "PFS2"
-    TTD = "TTD"
-    DOR = "DOR"
-    OS_rate = "OS_rate"
-    PFS_rate = "PFS_rate"
-    CNS_progression = "CNS_progression"
-    AE_rate = "AE_rate"
-    discontinuation_rate = "discontinuation_rate"
-    other = "other"
-
-
-class Unit(StrEnum):
-    months = "months"
-    percent = "percent"
-    count = "count"  # type: ignore[assignment]  # shadows str.count; the value is what matters
-    ratio = "ratio"
 
 
 class Result(Cited):
@@ -438,19 +351,6 @@ class EvidenceScheme(Strict):
 # --------------------------------------------------------------------------- mutations
 
 
-class Call(StrEnum):
-    sensitive = "sensitive"
-    intermediate = "intermediate"
-    resistant = "resistant"
-    unknown = "unknown"
-
-
-class EvidenceType(StrEnum):
-    clinical = "clinical"
-    preclinical = "preclinical"
-    computational = "computational"
-
-
 class DrugCall(Cited):
     drug: DrugId
     call: Call
@@ -473,13 +373,6 @@ class Frequency(Cited):
     value: float | None = Field(default=None, ge=0, le=100, description="percent")
     n: int | None = Field(default=None, ge=0)
     sample: str = ""
-
-
-class MutationKind(StrEnum):
-    substitution = "substitution"
-    insertion = "insertion"
-    deletion = "deletion"
-    compound = "compound"
 
 
 class Mutation(Strict):
@@ -546,14 +439,6 @@ class FusionFile(Strict):
 
 
 # --------------------------------------------------------------------------- mechanisms
-
-
-class MechanismClass(StrEnum):
-    alk_dependent = "alk_dependent"
-    alk_independent = "alk_independent"
-    primary = "primary"
-    pharmacologic = "pharmacologic"
-    definition = "definition"
 
 
 class Mechanism(Cited):
@@ -670,22 +555,6 @@ class Manifest(Strict):
 
 
 # --------------------------------------------------------------------------- regimens and rules
-
-
-class Category(StrEnum):
-    alk_tki = "alk_tki"
-    alk_tki_combination = "alk_tki_combination"
-    chemotherapy = "chemotherapy"
-    chemoimmunotherapy = "chemoimmunotherapy"
-    local_therapy = "local_therapy"
-    clinical_trial = "clinical_trial"
-    best_supportive_care = "best_supportive_care"
-
-
-class Template(StrEnum):
-    fixed = "fixed"  # exactly `drugs`
-    plus_current_tki = "plus_current_tki"  # `drugs` + the ALK TKI the patient is on now (continued)
-    plus_best_tki = "plus_best_tki"  # `drugs` + the ALK TKI that best covers the tumour's ALK mutations
 
 
 class Regimen(Cited):
@@ -806,13 +675,6 @@ class Predicate(Strict):
         default=None, description="the option keeps the ALK TKI the patient is on (alone or combined)")
 
 
-class Severity(StrEnum):
-    info = "info"
-    caution = "caution"
-    warning = "warning"
-    contraindication = "contraindication"
-
-
 class Warning_(Strict):
     code: Identifier
     severity: Severity
@@ -845,18 +707,6 @@ class RuleFile(Strict):
 
 
 # --------------------------------------------------------------------------- safety: labels, medicines, vocabulary
-
-
-class Action(StrEnum):
-    """What a label finding asks of the prescriber, strongest first."""
-
-    contraindicated = "contraindicated"  # the label forbids it: the option is excluded
-    avoid = "avoid"  # the label says avoid: the option is ranked down and warned
-    reduce_dose = "reduce_dose"  # give at a lower dose the label states
-    monitor = "monitor"  # give, with the monitoring the label states
-    caution = "caution"  # a precaution the prescriber must read
-    no_adjustment = "no_adjustment"  # the label says no change is needed
-    no_data = "no_data"  # the label says it was not studied
 
 
 class PopulationWhen(Strict):
@@ -912,13 +762,6 @@ class PopulationEffect(Cited):
     message: Lang
 
 
-class Rechallenge(StrEnum):
-    forbidden = "forbidden"  # permanently discontinue: never re-offer this drug
-    reduced_dose = "reduced_dose"  # resume at a lower dose after recovery
-    same_dose = "same_dose"
-    no_data = "no_data"
-
-
 class ToxicityAdvice(Cited):
     toxicity: Identifier = Field(description="an id from safety toxicity_codes")
     min_grade: int = Field(default=1, ge=1, le=5)
@@ -926,7 +769,7 @@ class ToxicityAdvice(Cited):
     message: Lang
 
 
-class DrugSafety(Strict):
+class DrugSafety(Strict, DrugSafetyMixin):
     drug: DrugId
     doses: list[RegionalDose] = Field(default_factory=list)
     dose_levels: DoseLevels | None = None
@@ -934,10 +777,6 @@ class DrugSafety(Strict):
     interactions: list[InteractionEffect] = Field(default_factory=list)
     populations: list[PopulationEffect] = Field(default_factory=list)
     toxicities: list[ToxicityAdvice] = Field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.drug
 
 
 class ToxicityCode(Cited):
@@ -965,18 +804,6 @@ class VocabCode(Strict):
     id: Identifier
     name: Lang
     aliases: list[str] = Field(default_factory=list)
-
-
-class LimitId(StrEnum):
-    """The numbers the engine reads from the knowledge base instead of code (see safety/limits.yaml)."""
-
-    assumed_toxicity_grade = "assumed_toxicity_grade"
-    best_response_pd_max_months = "best_response_pd_max_months"
-    trial_use_before_approval_months = "trial_use_before_approval_months"
-    score_avoid = "score_avoid"
-    score_avoid_within_regimen = "score_avoid_within_regimen"
-    score_reduce_dose = "score_reduce_dose"
-    score_no_data = "score_no_data"
 
 
 class Limit(Cited):
