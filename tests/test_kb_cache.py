@@ -16,6 +16,7 @@ from alknav.inputs.case_reader import parse_case_data
 from alknav.kb import cache as compiled
 from alknav.kb import loader
 from alknav.kb.loader import KnowledgeBase, load_kb
+from alknav.kb.plain import Plain, as_dict
 from alknav.recommend.engine import recommend
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
@@ -69,7 +70,10 @@ def test_cached_load_recommends_exactly_as_a_fresh_load(cache_dir: Path, builds:
     assert cached is not fresh and cached.raw == {} and fresh.raw
     assert cached.version == fresh.version and cached.root == fresh.root
     for name in ("drugs", "mutations", "trials", "rules", "safety", "references", "medicines"):
-        assert getattr(cached, name) == getattr(fresh, name), name
+        # the entry holds plain twins of the validated pydantic objects (alknav.kb.plain): same values
+        assert {k: as_dict(v) for k, v in getattr(cached, name).items()} == \
+               {k: as_dict(v) for k, v in getattr(fresh, name).items()}, name
+        assert all(isinstance(v, Plain) for v in getattr(cached, name).values()), name
     assert cached.derived.keys() >= {"medicine_index", "toxicity_index", "comorbidity_index"}
     assert len(SCENARIOS) > 50
     assert _answers(cached) == _answers(fresh)

@@ -5,14 +5,16 @@ that define the classes the entry holds and build its indexes (kb/, errors.py, g
 and the alknav, Python and pydantic versions. A changed knowledge file or a new alknav therefore
 misses and is rebuilt from YAML and validated again; nothing stale is ever looked up.
 
-The entry is a pickle, because it restores the exact objects validation produced (pydantic
-models, derived indexes) with no second validation. Unpickling runs code named in the data, so an
-entry is only unpickled when (1) the SHA-256 of its bytes equals the digest stored beside it in a
-separate file (a truncated, partly written or otherwise corrupted entry is rebuilt, never read),
-(2) the folder and both files belong to this user and nobody else may write the folder, and (3)
-the key stored inside the entry is the key asked for. Anyone who can write this user's cache
-folder can already change this user's programs, so the check guards against damage, not against
-that user.
+The entry is a pickle, because it restores the values validation produced (and the derived
+indexes) with no second validation. It holds the knowledge base as plain objects (alknav.kb.plain:
+a twin of each pydantic model, same fields and values), converted when the entry is written, so
+reading it needs neither pydantic's model machinery nor the schema classes. Unpickling runs code
+named in the data, so an entry is only unpickled when (1) the SHA-256 of its bytes equals the
+digest stored beside it in a separate file (a truncated, partly written or otherwise corrupted
+entry is rebuilt, never read), (2) the folder and both files belong to this user and nobody else
+may write the folder, and (3) the key stored inside the entry is the key asked for. Anyone who can
+write this user's cache folder can already change this user's programs, so the check guards
+against damage, not against that user.
 
 Where: $ALKNAV_CACHE_DIR, else $XDG_CACHE_HOME/alknav, else ~/.cache/alknav. ALKNAV_CACHE_DIR=""
 (empty) turns the cache off. A folder that cannot be created or written means no cache: loading
@@ -34,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alknav.kb.knowledge_base import KnowledgeBase
 
-FORMAT = b"alknav-kb-cache/1"
+FORMAT = b"alknav-kb-cache/2"  # 2: plain twins (alknav.kb.plain) instead of pydantic models
 KEEP = 8  # entries kept per folder (several knowledge folders, or versions side by side)
 
 
@@ -48,8 +50,9 @@ def cache_dir() -> Path | None:
 
 
 def _package_sources() -> list[Path]:
-    """The code an entry depends on: the classes it holds (kb/) and what built its indexes (kb/checks
-    and its imports). Hashing these few files instead of the whole package keeps the key cheap."""
+    """The code an entry depends on: the classes it holds (kb/: the twins, enums and mixins as well as
+    the schemas) and what built its indexes (kb/checks and its imports). Hashing these few files
+    instead of the whole package keeps the key cheap."""
     package = Path(__file__).resolve().parents[1]
     own = [package / name for name in ("__init__.py", "errors.py", "genetic_code.py")]
     return sorted([*(package / "kb").glob("*.py"), *own])
@@ -113,13 +116,17 @@ def read(folder: Path, key: str) -> KnowledgeBase | None:
 
 
 def write(folder: Path, key: str, kb: KnowledgeBase) -> bool:
-    """Store `kb` under `key` (atomically: readers see the old entry, the new one, or none)."""
+    """Store `kb` under `key` (atomically: readers see the old entry, the new one, or none), as plain
+    objects and without the parsed YAML kept for line look-ups (it serves validation only). `kb`
+    itself is left as it was."""
+    from alknav.kb.plain import plain_kb
+
     data_path, sum_path = _paths(folder, key)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(folder):
             return False
-        data = pickle.dumps((key, kb), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((key, plain_kb(kb)), protocol=pickle.HIGHEST_PROTOCOL)
         _atomic(folder, data_path, data)
         _atomic(folder, sum_path, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n")
         _prune(folder)
@@ -159,11 +166,6 @@ def load(root: Path, fresh: Callable[[Path], KnowledgeBase]) -> KnowledgeBase:
     if kb is not None:
         kb.root = root
         return kb
-    kb = fresh(root)
-    # the parsed YAML kept for line look-ups serves validation only; it is not stored
-    raw, kb.raw = kb.raw, {}
-    try:
-        write(folder, key, kb)
-    finally:
-        kb.raw = raw
+    kb = fresh(root)  # this process goes on with the validated pydantic objects; the entry holds twins
+    write(folder, key, kb)
     return kb

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alknav.errors import Issue
-from alknav.kb import schema as s
 from alknav.kb.files import LineFinder, Loc, format_loc
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
 
 
 @dataclass

@@ -2,23 +2,28 @@
 
 ``load_kb()`` returns a KnowledgeBase or raises KnowledgeError listing every issue with file,
 line and field. ``validate_kb()`` returns the issues (errors and warnings) without raising.
+
+pydantic and the schemas are imported only when files are validated (``build``): a knowledge base read
+from the compiled cache (kb/cache.py) is made of plain objects and needs neither.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alknav.errors import Issue, KnowledgeError
-from alknav.kb import schema as s
 from alknav.kb.files import LineFinder, Loc, item_label, read_yaml
 from alknav.kb.knowledge_base import KnowledgeBase as KnowledgeBase
 from alknav.kb.knowledge_base import RawFile as RawFile
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from alknav.kb import schema as s
+
+M = TypeVar("M", bound="BaseModel")
 
 
 def default_root() -> Path:
@@ -26,23 +31,26 @@ def default_root() -> Path:
     return Path(str(resources.files("alknav") / "knowledge"))
 
 
-_KINDS: dict[str, type[BaseModel]] = {
-    "references": s.ReferenceFile,
-    "drugs": s.DrugFile,
-    "trials": s.TrialFile,
-    "mutations": s.MutationFile,
-    "fusions": s.FusionFile,
-    "mechanisms": s.MechanismFile,
-    "strategies": s.StrategyFile,
-    "errata": s.ErrataFile,
-    "evidence_levels": s.EvidenceScheme,
-    "transcript": s.TranscriptFile,
-    "regimens": s.RegimenFile,
-    "rules": s.RuleFile,
-    "safety": s.SafetyFile,
-    "medicines": s.MedicineFile,
-    "genes": s.GeneFile,
-}
+def _kinds() -> dict[str, type[BaseModel]]:
+    from alknav.kb import schema as s
+
+    return {
+        "references": s.ReferenceFile,
+        "drugs": s.DrugFile,
+        "trials": s.TrialFile,
+        "mutations": s.MutationFile,
+        "fusions": s.FusionFile,
+        "mechanisms": s.MechanismFile,
+        "strategies": s.StrategyFile,
+        "errata": s.ErrataFile,
+        "evidence_levels": s.EvidenceScheme,
+        "transcript": s.TranscriptFile,
+        "regimens": s.RegimenFile,
+        "rules": s.RuleFile,
+        "safety": s.SafetyFile,
+        "medicines": s.MedicineFile,
+        "genes": s.GeneFile,
+    }
 
 
 def _files_of(root: Path, entry: str | list[str]) -> list[Path]:
@@ -55,6 +63,8 @@ def _files_of(root: Path, entry: str | list[str]) -> list[Path]:
 
 
 def _validate(raw: RawFile, model: type[M], issues: list[Issue]) -> M | None:
+    from pydantic import ValidationError
+
     if raw.data is None:
         issues.append(raw.issue((), "file is empty"))
         return None
@@ -75,6 +85,8 @@ def _entity_label(data: Any, loc: Loc) -> str:
 
 
 def _read_all(root: Path, issues: list[Issue]) -> tuple[s.Manifest | None, dict[str, list[tuple[RawFile, Any]]]]:
+    from alknav.kb import schema as s
+
     manifest_path = root / "manifest.yaml"
     mraw = RawFile("manifest.yaml", manifest_path, None, LineFinder(manifest_path))
     mraw.data, errs = read_yaml(manifest_path, mraw.display)
@@ -83,7 +95,7 @@ def _read_all(root: Path, issues: list[Issue]) -> tuple[s.Manifest | None, dict[
     if manifest is None:
         return None, {}
     loaded: dict[str, list[tuple[RawFile, Any]]] = {}
-    for kind, model in _KINDS.items():
+    for kind, model in _kinds().items():
         entry = manifest.files.get(kind)
         if entry is None:
             issues.append(mraw.issue(("files",), f"no entry for '{kind}'"))
@@ -127,6 +139,8 @@ def _single(loaded: dict[str, list[tuple[RawFile, Any]]], kind: str) -> Any:
 
 def build(root: Path | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
     """Read, validate and cross-check the knowledge base at ``root``."""
+    from alknav.kb import schema as s
+
     root = root or default_root()
     issues: list[Issue] = []
     manifest, loaded = _read_all(root, issues)
