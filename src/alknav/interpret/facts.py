@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alknav.errors import CaseError, LookupFailed
 from alknav.inputs.alterations import Alteration, parse_alteration
 from alknav.inputs.case_model import Case
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.names import normalize_name
 from alknav.kb.query import best_call, find_drug, weak_call
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
+else:  # at run time `s` is only read for enums (the schema re-exports them): no pydantic classes
+    from alknav.kb import enums as s
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 _CALL_RANK = {"sensitive": 0, "intermediate": 1, "unknown": 2, "resistant": 3}

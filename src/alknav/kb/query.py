@@ -6,13 +6,15 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alknav.errors import LookupFailed
 from alknav.genetic_code import THREE_TO_ONE
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.names import normalize_name
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
 
 _THREE = re.compile("|".join(THREE_TO_ONE))
 _LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}

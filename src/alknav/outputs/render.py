@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.outputs.i18n import t
 from alknav.recommend import result as r
 from alknav.recommend.safety import label_item_ids
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
 
 LANGS = ("en", "zh")
 _SEPARATORS = {"en": {"list": ", ", "semi": "; ", "comma": ", ", "or": " or "},

@@ -4,11 +4,16 @@ options, and the regimens (chemotherapy, combinations, local therapy) the knowle
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alknav.interpret.facts import CaseFacts, CloneCall, clone_call, coverage
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend.result import Msg, msg
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
+else:  # at run time `s` is only read for enums (the schema re-exports them): no pydantic classes
+    from alknav.kb import enums as s
 
 
 @dataclass

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alknav.interpret.facts import CaseFacts
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
 from alknav.recommend.candidates import Candidate
 from alknav.recommend.result import Efficacy
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
+else:  # at run time `s` is only read for enums (the schema re-exports them): no pydantic classes
+    from alknav.kb import enums as s
 
 _PHASE_RANK = {"phase_3": 0, "phase_2": 1, "phase_1_2": 2, "phase_1b": 3, "phase_1": 4, "pooled": 2,
                "meta_analysis": 1, "prospective_cohort": 3, "retrospective": 4, "real_world": 4,

@@ -12,19 +12,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from alknav.inputs.case_model import Case
 from alknav.interpret.facts import CaseFacts, CloneCall, build_facts, coverage, regimen_key
-from alknav.kb import schema as s
+from alknav.kb.enums import Region
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.kb.query import cite
-from alknav.kb.schema import Region
 from alknav.recommend import result as r
 from alknav.recommend.candidates import Candidate, build_candidates
 from alknav.recommend.efficacy import expected_efficacy
 from alknav.recommend.result import Msg, joined, msg
 from alknav.recommend.rules import availability, compiled_rules
 from alknav.recommend.safety import OptionSafety, SafetyNote, option_safety
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
+else:  # at run time `s` is only read for enums (the schema re-exports them): no pydantic classes
+    from alknav.kb import enums as s
 
 _LEVEL_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 _CATEGORY_RANK = {"alk_tki": 0, "alk_tki_combination": 1, "chemoimmunotherapy": 2, "chemotherapy": 3,
@@ -282,7 +287,7 @@ def recommend(case: Case, kb: KnowledgeBase, *, region: str | None = None) -> r.
     # A rule's warning about an option that ends up excluded would warn about something not offered;
     # label notes stay (they say why an option was excluded). Order is kept as the rules fired.
     for owner, source, name in pending:
-        if isinstance(source, s.Rule):
+        if not isinstance(source, SafetyNote):  # a rule (either knowledge-base form)
             if owner is not None and not owner.excluded:
                 add_warning(source, name)
             continue

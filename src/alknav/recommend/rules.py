@@ -7,13 +7,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alknav.interpret.facts import CaseFacts, clone_call, coverage
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend.candidates import Candidate
 from alknav.recommend.result import Msg, joined, msg
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
+else:  # at run time `s` is only read for enums (the schema re-exports them): no pydantic classes
+    from alknav.kb import enums as s
 
 CaseTest = Callable[[Any, CaseFacts, KnowledgeBase], bool]
 CandidateTest = Callable[[Any, Candidate, CaseFacts, KnowledgeBase], bool]

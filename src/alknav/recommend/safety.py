@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alknav.interpret.facts import CaseFacts
-from alknav.kb import schema as s
 from alknav.kb.knowledge_base import KnowledgeBase
 from alknav.recommend import result as r
+
+if TYPE_CHECKING:
+    from alknav.kb import schema as s
+else:  # at run time `s` is only read for enums (the schema re-exports them): no pydantic classes
+    from alknav.kb import enums as s
 
 Cites = Callable[[list[str]], list[str]]  # reference ids -> citation strings
 
