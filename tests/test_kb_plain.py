@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from alknav.errors import CaseError
 from alknav.inputs.case_reader import parse_case_data
 from alknav.kb import cache as compiled
-from alknav.kb import enums, plain, twins
+from alknav.kb import convert, enums, plain, twins
 from alknav.kb.loader import KnowledgeBase, default_root, load_kb
 from alknav.outputs.render import render_result
 from alknav.recommend.engine import recommend
@@ -106,7 +106,7 @@ def test_a_schema_change_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schema, "Lang", Lang)
     assert gen.render() != (REPO / "src" / "alknav" / "kb" / "twins.py").read_text(encoding="utf-8")
     with pytest.raises(TypeError, match="does not match the schema"):
-        plain.to_plain(Lang(en="a", zh="b"))
+        convert.to_plain(Lang(en="a", zh="b"))
 
 
 # --------------------------------------------------------------------------- same values, same behaviour
@@ -157,7 +157,7 @@ def test_twins_hold_the_same_values_and_dump_alike(fresh: KnowledgeBase, cached:
 def test_shared_objects_stay_shared(fresh: KnowledgeBase) -> None:
     """An object held in two places is one twin, as it was one pydantic object."""
     lang = next(iter(fresh.rules.values())).description
-    converted = plain.to_plain({"a": lang, "b": [lang]})
+    converted = convert.to_plain({"a": lang, "b": [lang]})
     assert converted["a"] is converted["b"][0] and isinstance(converted["a"], twins.Lang)
 
 

@@ -119,7 +119,7 @@ def write(folder: Path, key: str, kb: KnowledgeBase) -> bool:
     """Store `kb` under `key` (atomically: readers see the old entry, the new one, or none), as plain
     objects and without the parsed YAML kept for line look-ups (it serves validation only). `kb`
     itself is left as it was."""
-    from alknav.kb.plain import plain_kb
+    from alknav.kb.convert import plain_kb
 
     data_path, sum_path = _paths(folder, key)
     try:

@@ -24,21 +24,16 @@ Both forms read alike, so code reading a knowledge base works on either (the fre
 - ``model_dump(mode=..., exclude_none=...)`` gives what pydantic's gives (``as_dict`` serves both);
 - equality and hashing by type and values, as frozen pydantic models compare.
 
+alknav.kb.convert turns a validated knowledge base into twins (kb/cache.py, when it writes an entry).
+
 A twin is not frozen by code: nothing writes to a knowledge object (the pydantic form would refuse
 it, and the tests run on both forms).
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from enum import Enum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from alknav.kb.knowledge_base import KnowledgeBase
-
-SCHEMA_MODULE = "alknav.kb.schema"
+from typing import Any
 
 
 class Plain:
@@ -97,41 +92,3 @@ def _value(value: Any, json: bool, exclude_none: bool) -> Any:
     if json and isinstance(value, Enum):
         return value.value
     return value
-
-
-def to_plain(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    """``value`` with every alknav.kb.schema instance in it replaced by its twin (containers copied;
-    other objects, including pydantic models of other modules, kept). An object met twice becomes one twin."""
-    if memo is None:
-        memo = {}
-    kind = type(value)
-    if kind is list:
-        return [to_plain(v, memo) for v in value]
-    if kind is dict:
-        return {k: to_plain(v, memo) for k, v in value.items()}
-    if kind in (tuple, frozenset, set):
-        return kind(to_plain(v, memo) for v in value)
-    fields = getattr(kind, "__pydantic_fields__", None)
-    if fields is None or kind.__module__ != SCHEMA_MODULE:
-        return value
-    found = memo.get(id(value))
-    if found is None:
-        from alknav.kb.twins import TWINS
-
-        twin = TWINS[kind.__name__]
-        if list(twin.__slots__) != list(fields):
-            raise TypeError(f"alknav.kb.twins.{kind.__name__} does not match the schema: run scripts/gen_kb_twins.py")
-        found = memo[id(value)] = twin(*(to_plain(getattr(value, name), memo) for name in twin.__slots__))
-    return found
-
-
-def plain_kb(kb: KnowledgeBase) -> KnowledgeBase:
-    """A copy of ``kb`` holding twins instead of pydantic models, without the parsed YAML (``raw``:
-    it serves validation only). ``kb`` itself is left as it was."""
-    out = copy.copy(kb)
-    memo: dict[int, Any] = {}
-    for item in dataclasses.fields(kb):
-        if item.name not in ("root", "raw"):
-            setattr(out, item.name, to_plain(getattr(kb, item.name), memo))
-    out.raw = {}
-    return out
