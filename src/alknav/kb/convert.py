@@ -61,11 +61,13 @@ def _twin_of(kind: type) -> type[Plain] | None:
 
 def plain_kb(kb: KnowledgeBase) -> KnowledgeBase:
     """A copy of ``kb`` holding twins instead of pydantic models, without the parsed YAML (``raw``:
-    it serves validation only). ``kb`` itself is left as it was."""
-    out = copy.copy(kb)
+    it serves validation only) and the identity caches (KnowledgeBase.__getstate__). ``kb`` itself is
+    left as it was. Derived caches are converted where they are dicts, lists, tuples or sets; an object
+    of another kind (a dataclass) is kept as it is."""
+    out = copy.copy(kb)  # through __getstate__: `derived` without the identity caches
     memo: dict[int, Any] = {}
     for item in dataclasses.fields(kb):
         if item.name not in ("root", "raw"):
-            setattr(out, item.name, to_plain(getattr(kb, item.name), memo))
+            setattr(out, item.name, to_plain(getattr(out, item.name), memo))
     out.raw = {}
     return out
