@@ -130,7 +130,7 @@ def write(folder: Path, key: str, kb: KnowledgeBase) -> bool:
         _atomic(folder, data_path, data)
         _atomic(folder, sum_path, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n")
         _prune(folder)
-    except (OSError, pickle.PicklingError):
+    except (OSError, pickle.PicklingError, TypeError):  # TypeError: twins older than the schema (no cache)
         return False
     return True
 
