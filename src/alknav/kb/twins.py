@@ -82,9 +82,9 @@ class ReferenceFile(Plain):
 
 
 class Approval(Plain):
-    __slots__ = ("refs", "checked", "region", "status", "date", "lines", "line_only", "indication")
+    __slots__ = ("refs", "checked", "region", "status", "date", "lines", "line_only", "indication", "indication_alterations")
 
-    def __init__(self, refs: Any, checked: Any, region: Any, status: Any, date: Any, lines: Any, line_only: Any, indication: Any) -> None:
+    def __init__(self, refs: Any, checked: Any, region: Any, status: Any, date: Any, lines: Any, line_only: Any, indication: Any, indication_alterations: Any) -> None:
         self.refs = refs
         self.checked = checked
         self.region = region
@@ -93,6 +93,7 @@ class Approval(Plain):
         self.lines = lines
         self.line_only = line_only
         self.indication = indication
+        self.indication_alterations = indication_alterations
 
 
 class CnsPenetration(Plain):
@@ -543,9 +544,9 @@ class Manifest(Plain):
 
 
 class Regimen(Plain):
-    __slots__ = ("refs", "checked", "id", "name", "name_with_tki", "category", "drugs", "template", "always_candidate", "trials", "level")
+    __slots__ = ("refs", "checked", "id", "name", "name_with_tki", "category", "drugs", "template", "always_candidate", "trials", "level", "approvals")
 
-    def __init__(self, refs: Any, checked: Any, id: Any, name: Any, name_with_tki: Any, category: Any, drugs: Any, template: Any, always_candidate: Any, trials: Any, level: Any) -> None:
+    def __init__(self, refs: Any, checked: Any, id: Any, name: Any, name_with_tki: Any, category: Any, drugs: Any, template: Any, always_candidate: Any, trials: Any, level: Any, approvals: Any) -> None:
         self.refs = refs
         self.checked = checked
         self.id = id
@@ -557,6 +558,7 @@ class Regimen(Plain):
         self.always_candidate = always_candidate
         self.trials = trials
         self.level = level
+        self.approvals = approvals
 
 
 class RegimenFile(Plain):
@@ -567,15 +569,16 @@ class RegimenFile(Plain):
 
 
 class Predicate(Plain):
-    __slots__ = ("status_in", "line", "last_tki_in", "last_tki_generation_in", "last_tki_completed", "prior_drug_any", "prior_ici", "cns", "leptomeningeal", "cns_symptomatic", "stage_group_in", "transformed", "prior_toxicity_any", "pattern_in", "comorbidity_any", "alteration_any", "alk_mutation", "unphased_alk_mutations", "compound_mutation", "unrecognized_alteration", "mechanism_found", "histology_now_in", "histology_any_in", "fusion_variant_in", "variant_label_mismatch", "ecog_at_least", "first_tki_progressed_within_months", "biopsy_sample_in", "region_in", "no_approved_tki_covers_all_clones", "no_approved_tki_known_to_cover", "pregnant", "breastfeeding", "child_pugh_in", "creatinine_clearance_below", "heart_rate_below", "age_at_least", "medication_class_any", "unknown_medication", "unknown_comorbidity", "unknown_toxicity", "alk_diagnosis_any", "plausibility_any", "current_toxicity_any", "current_toxicity_class_shared", "candidate_drug_any", "candidate_category_in", "candidate_generation_in", "candidate_not_earlier_generation", "candidate_coverage_in", "candidate_cns_in", "candidate_call_evidence_in", "candidate_approved_in_region", "candidate_investigational", "candidate_received_before", "candidate_is_current_tki", "candidate_failed_before", "candidate_class_any", "candidate_continues_current_tki")
+    __slots__ = ("status_in", "line", "last_tki_in", "last_tki_generation_in", "last_tki_completed", "prior_drug_any", "prior_drug_none", "prior_ici", "cns", "leptomeningeal", "cns_symptomatic", "stage_group_in", "transformed", "prior_toxicity_any", "pattern_in", "comorbidity_any", "alteration_any", "alk_mutation", "unphased_alk_mutations", "compound_mutation", "unrecognized_alteration", "mechanism_found", "histology_now_in", "histology_any_in", "fusion_variant_in", "variant_label_mismatch", "ecog_at_least", "first_tki_progressed_within_months", "biopsy_sample_in", "region_in", "no_approved_tki_covers_all_clones", "no_approved_tki_known_to_cover", "pregnant", "breastfeeding", "child_pugh_in", "creatinine_clearance_below", "heart_rate_below", "age_at_least", "medication_class_any", "unknown_medication", "unknown_comorbidity", "unknown_toxicity", "alk_diagnosis_any", "plausibility_any", "current_toxicity_any", "current_toxicity_class_shared", "candidate_drug_any", "candidate_category_in", "candidate_generation_in", "candidate_not_earlier_generation", "candidate_coverage_in", "candidate_cns_in", "candidate_call_evidence_in", "candidate_approved_in_region", "candidate_investigational", "candidate_received_before", "candidate_is_current_tki", "candidate_failed_before", "candidate_class_any", "candidate_continues_current_tki")
 
-    def __init__(self, status_in: Any, line: Any, last_tki_in: Any, last_tki_generation_in: Any, last_tki_completed: Any, prior_drug_any: Any, prior_ici: Any, cns: Any, leptomeningeal: Any, cns_symptomatic: Any, stage_group_in: Any, transformed: Any, prior_toxicity_any: Any, pattern_in: Any, comorbidity_any: Any, alteration_any: Any, alk_mutation: Any, unphased_alk_mutations: Any, compound_mutation: Any, unrecognized_alteration: Any, mechanism_found: Any, histology_now_in: Any, histology_any_in: Any, fusion_variant_in: Any, variant_label_mismatch: Any, ecog_at_least: Any, first_tki_progressed_within_months: Any, biopsy_sample_in: Any, region_in: Any, no_approved_tki_covers_all_clones: Any, no_approved_tki_known_to_cover: Any, pregnant: Any, breastfeeding: Any, child_pugh_in: Any, creatinine_clearance_below: Any, heart_rate_below: Any, age_at_least: Any, medication_class_any: Any, unknown_medication: Any, unknown_comorbidity: Any, unknown_toxicity: Any, alk_diagnosis_any: Any, plausibility_any: Any, current_toxicity_any: Any, current_toxicity_class_shared: Any, candidate_drug_any: Any, candidate_category_in: Any, candidate_generation_in: Any, candidate_not_earlier_generation: Any, candidate_coverage_in: Any, candidate_cns_in: Any, candidate_call_evidence_in: Any, candidate_approved_in_region: Any, candidate_investigational: Any, candidate_received_before: Any, candidate_is_current_tki: Any, candidate_failed_before: Any, candidate_class_any: Any, candidate_continues_current_tki: Any) -> None:
+    def __init__(self, status_in: Any, line: Any, last_tki_in: Any, last_tki_generation_in: Any, last_tki_completed: Any, prior_drug_any: Any, prior_drug_none: Any, prior_ici: Any, cns: Any, leptomeningeal: Any, cns_symptomatic: Any, stage_group_in: Any, transformed: Any, prior_toxicity_any: Any, pattern_in: Any, comorbidity_any: Any, alteration_any: Any, alk_mutation: Any, unphased_alk_mutations: Any, compound_mutation: Any, unrecognized_alteration: Any, mechanism_found: Any, histology_now_in: Any, histology_any_in: Any, fusion_variant_in: Any, variant_label_mismatch: Any, ecog_at_least: Any, first_tki_progressed_within_months: Any, biopsy_sample_in: Any, region_in: Any, no_approved_tki_covers_all_clones: Any, no_approved_tki_known_to_cover: Any, pregnant: Any, breastfeeding: Any, child_pugh_in: Any, creatinine_clearance_below: Any, heart_rate_below: Any, age_at_least: Any, medication_class_any: Any, unknown_medication: Any, unknown_comorbidity: Any, unknown_toxicity: Any, alk_diagnosis_any: Any, plausibility_any: Any, current_toxicity_any: Any, current_toxicity_class_shared: Any, candidate_drug_any: Any, candidate_category_in: Any, candidate_generation_in: Any, candidate_not_earlier_generation: Any, candidate_coverage_in: Any, candidate_cns_in: Any, candidate_call_evidence_in: Any, candidate_approved_in_region: Any, candidate_investigational: Any, candidate_received_before: Any, candidate_is_current_tki: Any, candidate_failed_before: Any, candidate_class_any: Any, candidate_continues_current_tki: Any) -> None:
         self.status_in = status_in
         self.line = line
         self.last_tki_in = last_tki_in
         self.last_tki_generation_in = last_tki_generation_in
         self.last_tki_completed = last_tki_completed
         self.prior_drug_any = prior_drug_any
+        self.prior_drug_none = prior_drug_none
         self.prior_ici = prior_ici
         self.cns = cns
         self.leptomeningeal = leptomeningeal
@@ -855,12 +858,23 @@ class Medicine(Plain):
         self.substitute = substitute
 
 
-class MedicineFile(Plain):
-    __slots__ = ("interaction_classes", "medicines")
+class DrugInteractionClasses(Plain):
+    __slots__ = ("refs", "checked", "drug", "classes")
 
-    def __init__(self, interaction_classes: Any, medicines: Any) -> None:
+    def __init__(self, refs: Any, checked: Any, drug: Any, classes: Any) -> None:
+        self.refs = refs
+        self.checked = checked
+        self.drug = drug
+        self.classes = classes
+
+
+class MedicineFile(Plain):
+    __slots__ = ("interaction_classes", "medicines", "drug_classes")
+
+    def __init__(self, interaction_classes: Any, medicines: Any, drug_classes: Any) -> None:
         self.interaction_classes = interaction_classes
         self.medicines = medicines
+        self.drug_classes = drug_classes
 
 
 class Gene(Plain):
@@ -949,6 +963,7 @@ TWINS: dict[str, type[Plain]] = {
     "SafetyFile": SafetyFile,
     "InteractionClass": InteractionClass,
     "Medicine": Medicine,
+    "DrugInteractionClasses": DrugInteractionClasses,
     "MedicineFile": MedicineFile,
     "Gene": Gene,
     "GeneFile": GeneFile,
