@@ -53,6 +53,11 @@ def _tuple(names: list[str]) -> str:
 
 def render() -> str:
     classes = schema_classes()
+    for cls in classes:
+        own = [n for n, v in vars(cls).items() if isinstance(v, property)]
+        if own:
+            raise SystemExit(f"{cls.__name__} defines {own} itself: move them to a mixin in alknav.kb.mixins "
+                             "(the twin must have them too)")
     used = sorted({m for cls in classes for m in _mixins_of(cls)})
     out = [HEADER.format(mixins=", ".join(used))]
     for cls in classes:

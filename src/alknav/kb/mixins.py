@@ -32,10 +32,11 @@ class ActiveTrialMixin:
         return self.status in OPEN_TRIAL_STATUSES
 
 
-class DrugSafetyMixin:
+class KeyedByDrugMixin:
+    """An entry about one drug (its label's safety, its interaction classes) is keyed by the drug."""
+
     __slots__ = ()
 
     @property
     def id(self: _HasDrug) -> str:
-        """A label's id is its drug's (labels are keyed by drug like every other knowledge entry)."""
         return self.drug

@@ -20,7 +20,7 @@ Both forms read alike, so code reading a knowledge base works on either (the fre
 
 - the same attribute names and values; nested models, lists and dicts are converted recursively and
   enum members are the very same objects (alknav.kb.enums);
-- the same properties (``ActiveTrial.open``, ``DrugSafety.id``), written once in alknav.kb.mixins;
+- the same properties (``ActiveTrial.open``, ``DrugSafety.id``, ...), written once in alknav.kb.mixins;
 - ``model_dump(mode=..., exclude_none=...)`` gives what pydantic's gives (``as_dict`` serves both);
 - equality and hashing by type and values, as frozen pydantic models compare.
 

@@ -35,7 +35,7 @@ from alknav.kb.enums import Template as Template
 from alknav.kb.enums import TrialStatus as TrialStatus
 from alknav.kb.enums import Unit as Unit
 from alknav.kb.enums import YesNo as YesNo
-from alknav.kb.mixins import ActiveTrialMixin, DrugSafetyMixin
+from alknav.kb.mixins import ActiveTrialMixin, KeyedByDrugMixin
 
 RefId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", min_length=2)]
 DrugId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=2)]
@@ -769,7 +769,7 @@ class ToxicityAdvice(Cited):
     message: Lang
 
 
-class DrugSafety(Strict, DrugSafetyMixin):
+class DrugSafety(Strict, KeyedByDrugMixin):
     drug: DrugId
     doses: list[RegionalDose] = Field(default_factory=list)
     dose_levels: DoseLevels | None = None
@@ -841,7 +841,7 @@ class Medicine(Cited):
                                   "combination asks for the switch instead of excluding the cancer drug")
 
 
-class DrugInteractionClasses(Cited):
+class DrugInteractionClasses(Cited, KeyedByDrugMixin):
     """The interaction classes an anticancer drug belongs to as a perpetrator (e.g. lorlatinib, a moderate
     CYP3A inducer), from its own label: the engine applies the other drugs' label interaction items of these
     classes to options that give both drugs together. A drug not listed, or a class not listed, is unknown
@@ -849,10 +849,6 @@ class DrugInteractionClasses(Cited):
 
     drug: DrugId
     classes: list[Identifier] = Field(min_length=1)
-
-    @property
-    def id(self) -> str:
-        return self.drug
 
 
 class MedicineFile(Strict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alknav.kb.mixins import ActiveTrialMixin, DrugSafetyMixin
+from alknav.kb.mixins import ActiveTrialMixin, KeyedByDrugMixin
 from alknav.kb.plain import Plain
 
 
@@ -764,7 +764,7 @@ class ToxicityAdvice(Plain):
         self.message = message
 
 
-class DrugSafety(DrugSafetyMixin, Plain):
+class DrugSafety(KeyedByDrugMixin, Plain):
     __slots__ = ("drug", "doses", "dose_levels", "monitoring", "interactions", "populations", "toxicities")
 
     def __init__(self, drug: Any, doses: Any, dose_levels: Any, monitoring: Any, interactions: Any, populations: Any, toxicities: Any) -> None:
@@ -858,7 +858,7 @@ class Medicine(Plain):
         self.substitute = substitute
 
 
-class DrugInteractionClasses(Plain):
+class DrugInteractionClasses(KeyedByDrugMixin, Plain):
     __slots__ = ("refs", "checked", "drug", "classes")
 
     def __init__(self, refs: Any, checked: Any, drug: Any, classes: Any) -> None:
