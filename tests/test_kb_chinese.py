@@ -165,3 +165,16 @@ def test_chinese_report_names_the_kind_of_alteration(kb: KnowledgeBase) -> None:
     html = render_html(case, recommend(case, kb), kb, "zh")
     summary = re.search(r'<div class="summary" id="summary">(.*?)</div>', html, re.S)
     assert summary and "MET 扩增" in summary.group(1) and "amplification" not in summary.group(1)
+
+
+def test_every_indication_alteration_has_words_in_both_languages(kb: KnowledgeBase) -> None:
+    """An approval's indication_alterations are named in an option's off-label detail (recommend.rules
+    .availability) through t:indication_alt_<pattern>; a pattern without an entry would show the
+    message key itself."""
+    from alknav.outputs.i18n import _TEXT
+
+    patterns = {p for drug in kb.drugs.values() for a in drug.approvals for p in a.indication_alterations}
+    assert patterns  # the check below must have something to check
+    for pattern in patterns:
+        for lang in ("en", "zh"):
+            assert f"indication_alt_{pattern}" in _TEXT[lang], (lang, pattern)

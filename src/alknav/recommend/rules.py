@@ -288,8 +288,9 @@ def availability(kb: KnowledgeBase, cand: Candidate, region: str, line: str | No
     for d, v in statuses.items():
         wanted = _outside_indication(kb, d, region, alterations) if v == "approved" else []
         if wanted:
+            # each alteration by name in the reader's language (t:indication_alt_<pattern>, outputs.i18n)
             reasons.append(msg("t:avail_indication", drug=msg(f"drug:{d}"), region=where,
-                               alterations=joined(list(wanted), "or")))
+                               alterations=joined([msg(f"t:indication_alt_{a}") for a in wanted], "or")))
     missing: list[Msg | str] = [msg(f"drug:{d}") for d, v in statuses.items() if v != "approved"]
     if any(v == "not_approved" for v in statuses.values()):
         return "not_approved", msg("t:avail_missing", region=where, drugs=joined(missing))
