@@ -128,3 +128,12 @@ def test_bilingual_names(kb: KnowledgeBase) -> None:
         assert d.name_zh.strip(), d.id
     for m in kb.mechanisms.values():
         assert m.name.zh and m.name.en
+
+
+def test_abcp_label_regions_differ_for_alk_positive_tumours(kb: KnowledgeBase) -> None:
+    """Atezolizumab + bevacizumab + carboplatin + paclitaxel: the US label leaves out EGFR/ALK-altered tumours;
+    the EU label indicates it in ALK-positive NSCLC after failure of targeted therapy."""
+    approvals = {a.region.value: a for a in kb.regimens["atezolizumab_bevacizumab_carboplatin_paclitaxel"].approvals}
+    assert approvals["US"].status is s.ApprovalStatus.approved and approvals["US"].indication_excludes_alk
+    assert approvals["EU"].status is s.ApprovalStatus.approved and not approvals["EU"].indication_excludes_alk
+    assert "after_alk_tki" in approvals["EU"].lines

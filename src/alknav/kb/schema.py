@@ -145,6 +145,12 @@ class Approval(Cited):
                     "(fnmatch patterns, e.g. 'MET exon 14 skipping', 'BRAF p.V600E'), when it is not the ALK "
                     "rearrangement itself. A drug approved in the region for such an indication, given to a tumour "
                     "without any of these alterations, is used off-label: the option's availability says so")
+    indication_excludes_alk: bool = Field(
+        default=False,
+        description="the approved indication leaves out ALK-positive tumours (e.g. the US label of atezolizumab + "
+                    "bevacizumab + carboplatin + paclitaxel: only tumours with no EGFR or ALK aberrations). Every "
+                    "alknav patient is ALK-positive, so the use is off-label in this region: the option's "
+                    "availability says so")
 
 
 class CnsPenetration(Cited):

@@ -82,9 +82,9 @@ class ReferenceFile(Plain):
 
 
 class Approval(Plain):
-    __slots__ = ("refs", "checked", "region", "status", "date", "lines", "line_only", "indication", "indication_alterations")
+    __slots__ = ("refs", "checked", "region", "status", "date", "lines", "line_only", "indication", "indication_alterations", "indication_excludes_alk")
 
-    def __init__(self, refs: Any, checked: Any, region: Any, status: Any, date: Any, lines: Any, line_only: Any, indication: Any, indication_alterations: Any) -> None:
+    def __init__(self, refs: Any, checked: Any, region: Any, status: Any, date: Any, lines: Any, line_only: Any, indication: Any, indication_alterations: Any, indication_excludes_alk: Any) -> None:
         self.refs = refs
         self.checked = checked
         self.region = region
@@ -94,6 +94,7 @@ class Approval(Plain):
         self.line_only = line_only
         self.indication = indication
         self.indication_alterations = indication_alterations
+        self.indication_excludes_alk = indication_excludes_alk
 
 
 class CnsPenetration(Plain):

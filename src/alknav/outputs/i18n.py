@@ -84,6 +84,8 @@ _REPORT: dict[str, dict[str, str]] = {
         "avail_line_only": "approved in {region} only for {who} (off-label here): {drugs}",
         "avail_off_label_detail": "off-label in {region}: {reasons}",
         "avail_combination": "no label in the knowledge base indicates these drugs together ({drugs})",
+        "avail_excludes_alk": "the label there indicates these drugs together only for tumours with no EGFR or ALK "
+                              "aberrations, and this tumour is ALK-positive",
         "indication_alt_MET exon 14 skipping": "MET exon 14 skipping", "indication_alt_BRAF p.V600E": "BRAF V600E",
         "avail_indication": "{drug} is approved in {region} only for tumours with {alterations}, which this tumour "
                             "is not reported to have",
@@ -205,6 +207,7 @@ _REPORT: dict[str, dict[str, str]] = {
         "avail_line_only": "在{region}仅获批用于{who}（此处属超说明书用药）：{drugs}",
         "avail_off_label_detail": "在{region}属超说明书用药：{reasons}",
         "avail_combination": "知识库中没有说明书将{drugs}联合使用列为适应症",
+        "avail_excludes_alk": "当地说明书仅将这些药物联合用于无EGFR或ALK基因改变的肿瘤，而本例为ALK阳性",
         "indication_alt_MET exon 14 skipping": "MET 14号外显子跳跃突变",
         "indication_alt_BRAF p.V600E": "BRAF V600E突变",
         "avail_indication": "{drug}在{region}仅获批用于携带{alterations}的肿瘤，而本例未报告该改变",

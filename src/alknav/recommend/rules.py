@@ -252,6 +252,15 @@ def _outside_indication(kb: KnowledgeBase, drug_id: str, region: str, alteration
     return list(wanted)
 
 
+def _excludes_alk(kb: KnowledgeBase, cand: Candidate, region: str) -> bool:
+    """An approval in `region` of the option's regimen as a whole, or of one of its drugs, whose indication
+    leaves out ALK-positive tumours (`indication_excludes_alk`)."""
+    approvals = list(cand.regimen.approvals) if cand.regimen is not None else []
+    approvals += [a for d in cand.drugs if (a := _regional_approval(kb, d, region)) is not None]
+    return any(a.region.value == region and a.status is s.ApprovalStatus.approved and a.indication_excludes_alk
+               for a in approvals)
+
+
 def combination_approved(kb: KnowledgeBase, cand: Candidate, region: str) -> bool:
     """An option joining an ALK TKI to other drugs is approved only where its regimen records an approval of
     the combination itself; one with no ALK TKI, or a single drug, is judged by its drugs' approvals."""
@@ -267,7 +276,8 @@ def availability(kb: KnowledgeBase, cand: Candidate, region: str, line: str | No
                  alterations: Sequence[str] = ()) -> tuple[str, Msg | None]:
     """The option's regulatory status in `region`: approved, off_label (every drug approved there, or
     some not recorded, but the use is outside the labelled indication: a combination no label indicates,
-    or a drug approved for an alteration the tumour does not have), not_approved, unknown, investigational.
+    a label whose indication leaves out ALK-positive tumours, or a drug approved for an alteration the tumour
+    does not have), not_approved, unknown, investigational.
     `alterations` are the case's normalised alterations."""
     if cand.category == "clinical_trial":
         return "investigational", msg("t:avail_trial_only")
@@ -285,6 +295,8 @@ def availability(kb: KnowledgeBase, cand: Candidate, region: str, line: str | No
     reasons: list[Msg | str] = []
     if not combination_approved(kb, cand, region):
         reasons.append(msg("t:avail_combination", drugs=joined([msg(f"drug:{d}") for d in cand.drugs])))
+    if _excludes_alk(kb, cand, region):
+        reasons.append(msg("t:avail_excludes_alk"))
     for d, v in statuses.items():
         wanted = _outside_indication(kb, d, region, alterations) if v == "approved" else []
         if wanted:

@@ -224,6 +224,15 @@ def violations(case_data: dict[str, Any], result: Result, kb: KnowledgeBase, aga
                 for reg in kb.regimens.values()):
             out.append(f"{o.drugs}: ALK TKI + targeted combination shown as approved in "
                        f"{o.availability.region} with no approval of the combination recorded")
+    # 12. an option whose regimen's label in the region leaves out ALK-positive tumours is never "approved" there
+    for o in options:
+        if o.availability.status == "approved" and any(
+                set(reg.drugs) == set(o.drugs) and any(a.region.value == o.availability.region
+                                                       and a.status is s.ApprovalStatus.approved
+                                                       and a.indication_excludes_alk for a in reg.approvals)
+                for reg in kb.regimens.values()):
+            out.append(f"{o.drugs}: shown as approved in {o.availability.region}, whose label of the regimen "
+                       f"leaves out ALK-positive tumours")
     return out
 
 
