@@ -1,8 +1,8 @@
 """Shared helpers for the whole-process benchmarks: run a command as users do, interleave it with
 its baseline in the same run (so machine load hits both alike), print medians and ratios.
 
-`--src DIR` runs another source tree of alknav with this interpreter (PYTHONPATH=DIR), e.g. an
-unchanged checkout for before/after figures. `ALKNAV_CACHE_DIR` points at a temporary folder so a
+`--src DIR` runs another source tree of alknav with this interpreter (PYTHONPATH=DIR, or DIR/src for
+a checkout), e.g. an unchanged checkout for before/after figures. `ALKNAV_CACHE_DIR` points at a temporary folder so a
 benchmark never touches the user's cache.
 """
 
@@ -25,9 +25,20 @@ _CLI = ("import sys; sys.argv[0] = 'alknav'\n"
         "try:\n    from alknav.entry import main\nexcept ImportError:\n    from alknav.cli import main\nmain()")
 
 
+def tree(src: Path) -> Path:
+    """The folder that holds the alknav package: `src` itself, or `src/src` for a checkout. Anything else
+    stops the benchmark: PYTHONPATH at a folder without alknav would silently run the installed tree
+    instead, and a 'before' row would then measure the same code as 'now'."""
+    for folder in (src, src / "src"):
+        if (folder / "alknav" / "__init__.py").is_file():
+            return folder
+    raise SystemExit(f"{src}: no alknav package here or in {src / 'src'} (give a checkout or its src folder)")
+
+
 def env(src: Path | None, cache_dir: Path) -> dict[str, str]:
     out = {**os.environ, "ALKNAV_CACHE_DIR": str(cache_dir)}
     if src is not None:
+        src = tree(src)
         out["PYTHONPATH"] = str(src)
     return out
 
@@ -68,7 +79,7 @@ def compile_tree(src: Path | None) -> None:
     for compiling sources (PYTHONDONTWRITEBYTECODE would otherwise make every run compile them)."""
     import compileall
 
-    compileall.compile_dir(str((src or ROOT / "src") / "alknav"), quiet=2)
+    compileall.compile_dir(str((tree(src) if src is not None else ROOT / "src") / "alknav"), quiet=2)
 
 
 CPU_TIMES: dict[str, list[float]] = {}

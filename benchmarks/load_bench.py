@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import yaml
+from _harness import tree
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "src" / "alknav" / "examples" / "demo_case.yaml"
@@ -207,7 +208,7 @@ def main() -> int:
     parser.add_argument("--src", type=Path, default=None, help="another alknav source tree (PYTHONPATH)")
     args = parser.parse_args()
     global SRC
-    SRC = args.src
+    SRC = tree(args.src) if args.src is not None else None
     tools = args.tool or ([t for t in ("wrk", "hey") if shutil.which(t)] or ["httpx"])
     body = json.dumps(yaml.safe_load(DEMO.read_text(encoding="utf-8"))).encode()
     rows: list[tuple[str, int, str, dict[str, float]]] = []
